@@ -1,0 +1,3 @@
+module github.com/txpush/txpush
+
+go 1.26
