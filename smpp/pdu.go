@@ -25,4 +25,8 @@ func (h *Header) Hdr() *Header { return h }
 type PDU interface {
 	CommandID() CommandID
 	Hdr() *Header
+
+	// fields declares the PDU's body as a walk over its fields; the one
+	// declaration drives decoding, encoding and the round-trip tests.
+	fields(c *fieldCodec)
 }
