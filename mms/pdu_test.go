@@ -2,27 +2,18 @@ package mms
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/txpush/txpush/internal/testvec"
 )
 
-const v06 = "../testdata/vectors/v06-mms-notification-ind/m-notification-ind.bin"
-
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+const v06 = "v06-mms-notification-ind/m-notification-ind.bin"
 
 // v06Notification is the content of vector v06 (mms-notification.md §3).
 func v06Notification() *NotificationInd {
@@ -39,7 +30,7 @@ func v06Notification() *NotificationInd {
 }
 
 func TestVectorV06(t *testing.T) {
-	want := readFile(t, v06)
+	want := testvec.Read(t, v06)
 	got, err := v06Notification().Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -55,19 +46,10 @@ func TestVectorV06(t *testing.T) {
 		t.Errorf("Parse: got %+v", p)
 	}
 	// v09 carries the same octets after its 6-octet WSP push header.
-	push := readFile(t, "../testdata/vectors/v09-wsp-push-mms/push.bin")
+	push := testvec.Read(t, "v09-wsp-push-mms/push.bin")
 	if !bytes.Equal(push[6:], want) {
 		t.Error("v09 body differs from v06")
 	}
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestFieldEncodings checks the worked encodings of mms-notification.md.
@@ -109,7 +91,7 @@ func TestFieldEncodings(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		if !bytes.Contains(b, unhex(t, tt.want)) {
+		if !bytes.Contains(b, testvec.Hex(t, tt.want)) {
 			t.Errorf("%s: %x does not contain %s", tt.name, b, tt.want)
 		}
 		p, err := Parse(b)
@@ -134,7 +116,7 @@ func TestNotifyRespInd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := unhex(t, "8C 83 98 54 30 30 30 31 00 8D 92 95 81 91 81")
+	want := testvec.Hex(t, "8C 83 98 54 30 30 30 31 00 8D 92 95 81 91 81")
 	if !bytes.Equal(b, want) {
 		t.Errorf("got %x, want %x", b, want)
 	}
@@ -151,7 +133,7 @@ func TestNotifyRespInd(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	v := readFile(t, v06)
+	v := testvec.Read(t, v06)
 	tests := []struct {
 		name   string
 		in     []byte
@@ -159,21 +141,21 @@ func TestParseErrors(t *testing.T) {
 		offset int
 	}{
 		{"empty", nil, "X-Mms-Message-Type", 0},
-		{"tid first", unhex(t, "98 41 00 8C 82 8D 92"), "X-Mms-Message-Type", 0},
-		{"version before tid", unhex(t, "8C 82 8D 92 98 41 00"), "X-Mms-Transaction-ID", 2},
-		{"send-req", unhex(t, "8C 80 98 41 00 8D 92"), "X-Mms-Message-Type", 1},
-		{"empty tid", unhex(t, "8C 82 98 00 8D 92"), "X-Mms-Transaction-ID", 3},
-		{"major 2", unhex(t, "8C 82 98 41 00 8D A0"), "X-Mms-MMS-Version", 6},
+		{"tid first", testvec.Hex(t, "98 41 00 8C 82 8D 92"), "X-Mms-Message-Type", 0},
+		{"version before tid", testvec.Hex(t, "8C 82 8D 92 98 41 00"), "X-Mms-Transaction-ID", 2},
+		{"send-req", testvec.Hex(t, "8C 80 98 41 00 8D 92"), "X-Mms-Message-Type", 1},
+		{"empty tid", testvec.Hex(t, "8C 82 98 00 8D 92"), "X-Mms-Transaction-ID", 3},
+		{"major 2", testvec.Hex(t, "8C 82 98 41 00 8D A0"), "X-Mms-MMS-Version", 6},
 		{"no class", bytes.Replace(v, []byte{0x8A, 0x80}, nil, 1), "X-Mms-Message-Class", len(v) - 2},
 		{"no location", v[:67], "X-Mms-Content-Location", 67},
 		{"duplicate size", append(append([]byte(nil), v...), 0x8E, 0x01, 0x05), "X-Mms-Message-Size", len(v)},
 		{"bad class", bytes.Replace(v, []byte{0x8A, 0x80}, []byte{0x8A, 0x90}, 1), "X-Mms-Message-Class", 55},
-		{"bad expiry token", bytes.Replace(v, unhex(t, "88 05 81"), unhex(t, "88 05 82"), 1), "X-Mms-Expiry", 62},
-		{"expiry too long", bytes.Replace(v, unhex(t, "88 05 81"), unhex(t, "88 06 81"), 1), "X-Mms-Expiry", 67},
-		{"from token", bytes.Replace(v, unhex(t, "89 19 80"), unhex(t, "89 19 82"), 1), "From", 13},
+		{"bad expiry token", bytes.Replace(v, testvec.Hex(t, "88 05 81"), testvec.Hex(t, "88 05 82"), 1), "X-Mms-Expiry", 62},
+		{"expiry too long", bytes.Replace(v, testvec.Hex(t, "88 05 81"), testvec.Hex(t, "88 06 81"), 1), "X-Mms-Expiry", 67},
+		{"from token", bytes.Replace(v, testvec.Hex(t, "89 19 80"), testvec.Hex(t, "89 19 82"), 1), "From", 13},
 		{"not a field", append(append([]byte(nil), v...), 0x20), "field", len(v)},
-		{"bad status", unhex(t, "8C 83 98 41 00 8D 92 95 90"), "X-Mms-Status", 8},
-		{"no status", unhex(t, "8C 83 98 41 00 8D 92"), "X-Mms-Status", 7},
+		{"bad status", testvec.Hex(t, "8C 83 98 41 00 8D 92 95 90"), "X-Mms-Status", 8},
+		{"no status", testvec.Hex(t, "8C 83 98 41 00 8D 92"), "X-Mms-Status", 7},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)
@@ -218,7 +200,7 @@ func TestEncodeErrors(t *testing.T) {
 
 // TestTruncated cuts v06 at every length: each prefix is an error.
 func TestTruncated(t *testing.T) {
-	v := readFile(t, v06)
+	v := testvec.Read(t, v06)
 	for i := range len(v) {
 		_, err := Parse(v[:i])
 		var de *DecodeError
@@ -289,7 +271,7 @@ func TestRoundTripRandom(t *testing.T) {
 
 func TestGarbage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	v := readFile(t, v06)
+	v := testvec.Read(t, v06)
 	for range 20000 {
 		// Mutate a few octets of v06 so that most inputs get past the
 		// leading fields.
@@ -330,9 +312,9 @@ func checkStable(t testing.TB, p PDU) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add(readFile(f, v06))
-	f.Add(unhex(f, "8C 83 98 54 30 30 30 31 00 8D 92 95 81 91 81"))
-	f.Add(unhex(f, "8C 82 98 41 00 8D 92 8A 80 8E 01 05 88 06 80 04 65 EF 9B 00 83 75 00 96 09 EA 47 72 C3 BC C3 9F 65 00 89 01 81"))
+	f.Add(testvec.Read(f, v06))
+	f.Add(testvec.Hex(f, "8C 83 98 54 30 30 30 31 00 8D 92 95 81 91 81"))
+	f.Add(testvec.Hex(f, "8C 82 98 41 00 8D 92 8A 80 8E 01 05 88 06 80 04 65 EF 9B 00 83 75 00 96 09 EA 47 72 C3 BC C3 9F 65 00 89 01 81"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(b)
 		if err != nil {

@@ -2,9 +2,10 @@ package radio
 
 import (
 	"bytes"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/txpush/txpush/internal/testvec"
 )
 
 // FuzzDeliver sends arbitrary messages through the typical network: no
@@ -14,10 +15,7 @@ import (
 func FuzzDeliver(f *testing.F) {
 	// The segments of the golden two-segment WAP push (TP-UD with UDH).
 	for _, name := range []string{"seg1.ud.bin", "seg2.ud.bin"} {
-		ud, err := os.ReadFile("../testdata/vectors/v11-udh-2seg-8bit/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
+		ud := testvec.Read(f, "v11-udh-2seg-8bit/"+name)
 		f.Add("447700900123", ud, true, byte(0xf5), true, uint64(1))
 	}
 	f.Add("", []byte(nil), false, byte(0), false, uint64(0))

@@ -2,36 +2,18 @@ package sms
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/txpush/txpush/internal/testvec"
 )
 
-const v15 = "../testdata/vectors/v15-gsm-sms-deliver-tpdu/"
-
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+const v15 = "v15-gsm-sms-deliver-tpdu/"
 
 func TestPackHelloHello(t *testing.T) {
 	septets, err := AppendSeptets(nil, "hellohello")
@@ -39,7 +21,7 @@ func TestPackHelloHello(t *testing.T) {
 		t.Fatal(err)
 	}
 	packed := Pack(nil, septets, 0)
-	if want := unhex(t, "e8329bfd4697d9ec37"); !bytes.Equal(packed, want) {
+	if want := testvec.Hex(t, "e8329bfd4697d9ec37"); !bytes.Equal(packed, want) {
 		t.Errorf("got %x, want %x", packed, want)
 	}
 	back, err := Unpack(packed, 0, len(septets))
@@ -84,7 +66,7 @@ func TestAlphabet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, "1b0a1b141b281b291b2f1b3c1b3d1b3e1b401b65"); !bytes.Equal(septets, want) {
+	if want := testvec.Hex(t, "1b0a1b141b281b291b2f1b3c1b3d1b3e1b401b65"); !bytes.Equal(septets, want) {
 		t.Errorf("extension: %x, want %x", septets, want)
 	}
 	if n, err := SeptetLen(all + ext); err != nil || n != 127+20 {
@@ -111,7 +93,7 @@ func TestAlphabet(t *testing.T) {
 func TestUCS2(t *testing.T) {
 	s := "Grüße ж 😀"
 	b := AppendUCS2(nil, s)
-	want := unhex(t, "0047007200fc00df0065002004360020d83dde00")
+	want := testvec.Hex(t, "0047007200fc00df0065002004360020d83dde00")
 	if !bytes.Equal(b, want) {
 		t.Errorf("got %x, want %x", b, want)
 	}
@@ -187,14 +169,14 @@ func TestVectorV15(t *testing.T) {
 	}{
 		{"sms-deliver.7bit-hellohello.bin", Deliver{
 			Originator: Address{TOA: TOAInternational, Digits: "358401234567"},
-			SCTS:       v15Time, UDL: 10, UD: unhex(t, "e8329bfd4697d9ec37")}},
+			SCTS:       v15Time, UDL: 10, UD: testvec.Hex(t, "e8329bfd4697d9ec37")}},
 		{"sms-deliver.wap-push-seg1.bin", Deliver{UDHI: true,
 			Originator: Address{TOA: TOAInternational, Digits: "358401234567"},
 			DCS:        0xF5, SCTS: v15Time, UDL: 140,
-			UD: readFile(t, "../testdata/vectors/v11-udh-2seg-8bit/seg1.ud.bin")}},
+			UD: testvec.Read(t, "v11-udh-2seg-8bit/seg1.ud.bin")}},
 	}
 	for _, tt := range tests {
-		b := readFile(t, v15+tt.file)
+		b := testvec.Read(t, v15+tt.file)
 		d, err := ParseDeliver(b)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.file, err)
@@ -207,7 +189,7 @@ func TestVectorV15(t *testing.T) {
 			t.Errorf("%s: Marshal %x, %v", tt.file, enc, err)
 		}
 	}
-	if _, text, err := DecodeText(GSM7, UserData{Length: 10, Data: unhex(t, "e8329bfd4697d9ec37")}); err != nil || text != "hellohello" {
+	if _, text, err := DecodeText(GSM7, UserData{Length: 10, Data: testvec.Hex(t, "e8329bfd4697d9ec37")}); err != nil || text != "hellohello" {
 		t.Errorf("hellohello: %q, %v", text, err)
 	}
 }
@@ -215,7 +197,7 @@ func TestVectorV15(t *testing.T) {
 // TestVectorV15Concat rebuilds v15's 7-bit concatenated part: 6-octet UDH,
 // 1 fill bit, 153 septets, TP-UDL 160.
 func TestVectorV15Concat(t *testing.T) {
-	b := readFile(t, v15+"sms-deliver.7bit-concat-part1.bin")
+	b := testvec.Read(t, v15+"sms-deliver.7bit-concat-part1.bin")
 	d, err := ParseDeliver(b)
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +209,7 @@ func TestVectorV15Concat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, "0500035c0201"); !bytes.Equal(udh, want) {
+	if want := testvec.Hex(t, "0500035c0201"); !bytes.Equal(udh, want) {
 		t.Errorf("UDH %x", udh)
 	}
 	if !strings.HasPrefix(text, "Part one of a long GSM 7-bit text") || !strings.HasSuffix(text, "1234") {
@@ -361,7 +343,7 @@ func TestDeliverFields(t *testing.T) {
 }
 
 func TestParseDeliverErrors(t *testing.T) {
-	good := readFile(t, v15+"sms-deliver.7bit-hellohello.bin")
+	good := testvec.Read(t, v15+"sms-deliver.7bit-hellohello.bin")
 	for i := range len(good) {
 		_, err := ParseDeliver(good[:i])
 		var de *DecodeError
@@ -400,8 +382,8 @@ func TestParseDeliverErrors(t *testing.T) {
 // FuzzDecode7bit unpacks arbitrary octets with every fill, decodes the
 // septets, and checks that the text encodes back to itself.
 func FuzzDecode7bit(f *testing.F) {
-	f.Add(unhex(f, "e8329bfd4697d9ec37"))
-	concat := readFile(f, v15+"sms-deliver.7bit-concat-part1.bin")
+	f.Add(testvec.Hex(f, "e8329bfd4697d9ec37"))
+	concat := testvec.Read(f, v15+"sms-deliver.7bit-concat-part1.bin")
 	f.Add(concat[len(concat)-134:])
 	f.Add([]byte{0x1B, 0x1B, 0x65})
 	f.Add([]byte{})

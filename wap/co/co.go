@@ -90,36 +90,27 @@ func invalid(element, attr, reason string) *wbxml.ValidityError {
 	return &wbxml.ValidityError{DocType: "co", Element: element, Attr: attr, Reason: reason}
 }
 
+// docType reads both forms of a CO, checking the root element and public
+// identifier before fromDocument sees the tree.
+var docType = &wbxml.DocType[*CO]{Name: "co", Root: "co", Table: Table, FromDocument: fromDocument}
+
 // Parse parses and validates a CO document in XML, with or without the XML
 // declaration and DOCTYPE. Validation errors are *wbxml.ValidityError
 // values naming the element and attribute; malformed XML gives a
 // *wbxml.XMLSyntaxError.
 func Parse(xml []byte) (*CO, error) {
-	doc, err := wbxml.ParseXML(xml)
-	if err != nil {
-		return nil, err
-	}
-	return fromDocument(doc)
+	return docType.ParseXML(xml)
 }
 
 // DecodeWBXML decodes and validates a compiled CO (application/vnd.wap.coc).
 // Malformed WBXML gives a *wbxml.DecodeError.
 func DecodeWBXML(b []byte) (*CO, error) {
-	doc, err := wbxml.Decode(b, Table)
-	if err != nil {
-		return nil, err
-	}
-	return fromDocument(doc)
+	return docType.Decode(b)
 }
 
+// fromDocument checks the rest of doc against the CO DTD and converts it.
 func fromDocument(doc *wbxml.Document) (*CO, error) {
 	root := doc.Root
-	if doc.FPI != "" && doc.FPI != FPI {
-		return nil, invalid(root.Name, "", "public identifier "+strconv.Quote(doc.FPI)+" is not "+strconv.Quote(FPI))
-	}
-	if root.Name != "co" {
-		return nil, invalid(root.Name, "", "the root element must be <co>")
-	}
 	if len(root.Attrs) > 0 {
 		return nil, invalid("co", root.Attrs[0].Name, "attribute not declared for this element")
 	}

@@ -9,42 +9,32 @@ import (
 	"github.com/txpush/txpush/wap/wbxml"
 )
 
+// docType reads both forms of an SI, checking the root element and public
+// identifier before fromDocument sees the tree.
+var docType = &wbxml.DocType[*SI]{Name: "si", Root: "si", Table: Table, FromDocument: fromDocument}
+
 // Parse parses and validates an SI document in XML, with or without the
 // XML declaration and DOCTYPE. Leading and trailing whitespace around the
 // text of <indication> and <item> is dropped, as the WBXML compilers do.
 // Validation errors are *wbxml.ValidityError values naming the element and
 // attribute; malformed XML gives a *wbxml.XMLSyntaxError.
 func Parse(xml []byte) (*SI, error) {
-	doc, err := wbxml.ParseXML(xml)
-	if err != nil {
-		return nil, err
-	}
-	return fromDocument(doc)
+	return docType.ParseXML(xml)
 }
 
 // DecodeWBXML decodes and validates a compiled SI (application/vnd.wap.sic).
 // Malformed WBXML gives a *wbxml.DecodeError.
 func DecodeWBXML(b []byte) (*SI, error) {
-	doc, err := wbxml.Decode(b, Table)
-	if err != nil {
-		return nil, err
-	}
-	return fromDocument(doc)
+	return docType.Decode(b)
 }
 
 func invalid(element, attr, reason string) *wbxml.ValidityError {
 	return &wbxml.ValidityError{DocType: "si", Element: element, Attr: attr, Reason: reason}
 }
 
-// fromDocument checks doc against the SI DTD and converts it.
+// fromDocument checks the rest of doc against the SI DTD and converts it.
 func fromDocument(doc *wbxml.Document) (*SI, error) {
 	root := doc.Root
-	if doc.FPI != "" && doc.FPI != FPI {
-		return nil, invalid(root.Name, "", "public identifier "+strconv.Quote(doc.FPI)+" is not "+strconv.Quote(FPI))
-	}
-	if root.Name != "si" {
-		return nil, invalid(root.Name, "", "the root element must be <si>")
-	}
 	if len(root.Attrs) > 0 {
 		return nil, invalid("si", root.Attrs[0].Name, "attribute not declared for this element")
 	}

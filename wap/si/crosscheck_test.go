@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/txpush/txpush/internal/testvec"
 	"github.com/txpush/txpush/wap/wbxml/wbxmltest"
 )
 
@@ -18,7 +19,7 @@ func TestCrossCheckLibwbxmlDecodesOurWBXML(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var sources []*SI
 	for _, v := range siVectors {
-		s, err := Parse(readVector(t, v, "si.xml"))
+		s, err := Parse(testvec.Read(t, v+"/si.xml"))
 		if err != nil {
 			t.Fatal(err)
 		}

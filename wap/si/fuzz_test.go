@@ -2,19 +2,15 @@ package si
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/txpush/txpush/internal/testvec"
 )
 
 func addVectorSeeds(f *testing.F, names ...string) {
 	for _, v := range siVectors {
 		for _, name := range names {
-			b, err := os.ReadFile(filepath.Join(vectorDir, v, name))
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
+			f.Add(testvec.Read(f, v+"/"+name))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/txpush/txpush/internal/testvec"
 	"github.com/txpush/txpush/wap/wbxml"
 )
 
@@ -156,7 +157,7 @@ func TestDecodeWBXMLRejectsRepeatedAttribute(t *testing.T) {
 }
 
 func TestDecodeWBXMLRejectsOtherDocumentTypes(t *testing.T) {
-	sl := readVector(t, "v04-sl-cache-https-www", "sl.xml2wbxml.wbxml")
+	sl := testvec.Read(t, "v04-sl-cache-https-www/sl.xml2wbxml.wbxml")
 	var de *wbxml.DecodeError
 	if _, err := DecodeWBXML(sl); !errors.As(err, &de) {
 		t.Errorf("got %v, want a DecodeError for public id 6", err)
@@ -165,7 +166,7 @@ func TestDecodeWBXMLRejectsOtherDocumentTypes(t *testing.T) {
 
 func TestDecodeWBXMLEveryTruncation(t *testing.T) {
 	for _, v := range siVectors {
-		b := readVector(t, v, "si.xml2wbxml.wbxml")
+		b := testvec.Read(t, v+"/si.xml2wbxml.wbxml")
 		for n := range len(b) {
 			_, err := DecodeWBXML(b[:n])
 			var de *wbxml.DecodeError

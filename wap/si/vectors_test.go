@@ -2,32 +2,21 @@ package si
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
-)
 
-const vectorDir = "../../testdata/vectors"
+	"github.com/txpush/txpush/internal/testvec"
+)
 
 // siVectors are the golden SI vectors. For all three, xml2wbxml and Kannel
 // produce identical bytes.
 var siVectors = []string{"v01-si-dates", "v02-si-kannel-sample", "v03-si-delete-info"}
 
-func readVector(t testing.TB, dir, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectorDir, dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestVectorsEncodeToolBytes(t *testing.T) {
 	for _, v := range siVectors {
 		t.Run(v, func(t *testing.T) {
-			s, err := Parse(readVector(t, v, "si.xml"))
+			s, err := Parse(testvec.Read(t, v+"/si.xml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +25,7 @@ func TestVectorsEncodeToolBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, form := range []string{"si.xml2wbxml.wbxml", "si.kannel.wbxml"} {
-				if want := readVector(t, v, form); !bytes.Equal(got, want) {
+				if want := testvec.Read(t, v+"/"+form); !bytes.Equal(got, want) {
 					t.Errorf("MarshalWBXML differs from %s:\n got % X\nwant % X", form, got, want)
 				}
 			}
@@ -47,12 +36,12 @@ func TestVectorsEncodeToolBytes(t *testing.T) {
 func TestVectorsDecodeEveryFormToTheSameSI(t *testing.T) {
 	for _, v := range siVectors {
 		t.Run(v, func(t *testing.T) {
-			want, err := Parse(readVector(t, v, "si.xml"))
+			want, err := Parse(testvec.Read(t, v+"/si.xml"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, form := range []string{"si.xml2wbxml.wbxml", "si.kannel.wbxml"} {
-				got, err := DecodeWBXML(readVector(t, v, form))
+				got, err := DecodeWBXML(testvec.Read(t, v+"/"+form))
 				if err != nil {
 					t.Fatalf("%s: %v", form, err)
 				}
@@ -61,7 +50,7 @@ func TestVectorsDecodeEveryFormToTheSameSI(t *testing.T) {
 				}
 			}
 			// wbxml2xml's rendering of the vector parses to the same SI.
-			got, err := Parse(readVector(t, v, "si.roundtrip.xml"))
+			got, err := Parse(testvec.Read(t, v+"/si.roundtrip.xml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +62,7 @@ func TestVectorsDecodeEveryFormToTheSameSI(t *testing.T) {
 }
 
 func TestVectorV01Fields(t *testing.T) {
-	s, err := DecodeWBXML(readVector(t, "v01-si-dates", "si.xml2wbxml.wbxml"))
+	s, err := DecodeWBXML(testvec.Read(t, "v01-si-dates/si.xml2wbxml.wbxml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +82,8 @@ func TestVectorV01Fields(t *testing.T) {
 // TestVectorV07CarriesOurSI checks that the WSP push of v07 (tshark-checked)
 // ends in exactly our compiled v01, under content type application/vnd.wap.sic.
 func TestVectorV07CarriesOurSI(t *testing.T) {
-	push := readVector(t, "v07-wsp-push-si", "push.bin")
-	s, err := Parse(readVector(t, "v01-si-dates", "si.xml"))
+	push := testvec.Read(t, "v07-wsp-push-si/push.bin")
+	s, err := Parse(testvec.Read(t, "v01-si-dates/si.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,15 +93,15 @@ func invalid(attr, reason string) *wbxml.ValidityError {
 	return &wbxml.ValidityError{DocType: "sl", Element: "sl", Attr: attr, Reason: reason}
 }
 
+// docType reads both forms of an SL, checking the root element and public
+// identifier before fromDocument sees the tree.
+var docType = &wbxml.DocType[*SL]{Name: "sl", Root: "sl", Table: Table, FromDocument: fromDocument}
+
 // Parse parses and validates an SL document in XML, with or without the XML
 // declaration and DOCTYPE. Validation errors are *wbxml.ValidityError
 // values naming the attribute; malformed XML gives a *wbxml.XMLSyntaxError.
 func Parse(xml []byte) (*SL, error) {
-	doc, err := wbxml.ParseXML(xml)
-	if err != nil {
-		return nil, err
-	}
-	return fromDocument(doc)
+	return docType.ParseXML(xml)
 }
 
 // DecodeWBXML decodes and validates a compiled SL (application/vnd.wap.slc).
@@ -109,21 +109,12 @@ func Parse(xml []byte) (*SL, error) {
 // an empty content (xml2wbxml) and without (Kannel). Malformed WBXML gives a
 // *wbxml.DecodeError.
 func DecodeWBXML(b []byte) (*SL, error) {
-	doc, err := wbxml.Decode(b, Table)
-	if err != nil {
-		return nil, err
-	}
-	return fromDocument(doc)
+	return docType.Decode(b)
 }
 
+// fromDocument checks the rest of doc against the SL DTD and converts it.
 func fromDocument(doc *wbxml.Document) (*SL, error) {
 	root := doc.Root
-	if doc.FPI != "" && doc.FPI != FPI {
-		return nil, &wbxml.ValidityError{DocType: "sl", Element: root.Name, Reason: "public identifier " + strconv.Quote(doc.FPI) + " is not " + strconv.Quote(FPI)}
-	}
-	if root.Name != "sl" {
-		return nil, &wbxml.ValidityError{DocType: "sl", Element: root.Name, Reason: "the root element must be <sl>"}
-	}
 	s := &SL{}
 	hasHref, hasAction := false, false
 	for _, a := range root.Attrs {

@@ -4,28 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/txpush/txpush/internal/testvec"
 	"github.com/txpush/txpush/wap/wbxml"
 	"github.com/txpush/txpush/wap/wbxml/wbxmltest"
 )
 
-const vectorDir = "../../testdata/vectors"
-
 var slVectors = []string{"v04-sl-cache-https-www", "v05-sl-kannel-sample"}
-
-func readVector(t testing.TB, dir, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectorDir, dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // TestVectorsEncode checks which of the two tools' forms we produce, where
 // they differ:
@@ -39,7 +27,7 @@ func TestVectorsEncode(t *testing.T) {
 		"v04-sl-cache-https-www": "sl.xml2wbxml.wbxml",
 		"v05-sl-kannel-sample":   "sl.kannel.wbxml",
 	} {
-		s, err := Parse(readVector(t, v, "sl.xml"))
+		s, err := Parse(testvec.Read(t, v+"/sl.xml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +35,7 @@ func TestVectorsEncode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := readVector(t, v, form); !bytes.Equal(got, want) {
+		if want := testvec.Read(t, v+"/"+form); !bytes.Equal(got, want) {
 			t.Errorf("%s: got % X\nwant % X (%s)", v, got, want, form)
 		}
 	}
@@ -55,16 +43,16 @@ func TestVectorsEncode(t *testing.T) {
 
 func TestVectorsDecodeEveryFormToTheSameSL(t *testing.T) {
 	for _, v := range slVectors {
-		want, err := Parse(readVector(t, v, "sl.xml"))
+		want, err := Parse(testvec.Read(t, v+"/sl.xml"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, form := range []string{"sl.xml2wbxml.wbxml", "sl.kannel.wbxml", "sl.roundtrip.xml"} {
 			var got *SL
 			if strings.HasSuffix(form, ".xml") {
-				got, err = Parse(readVector(t, v, form))
+				got, err = Parse(testvec.Read(t, v+"/"+form))
 			} else {
-				got, err = DecodeWBXML(readVector(t, v, form))
+				got, err = DecodeWBXML(testvec.Read(t, v+"/"+form))
 			}
 			if err != nil {
 				t.Fatalf("%s %s: %v", v, form, err)
@@ -74,7 +62,7 @@ func TestVectorsDecodeEveryFormToTheSameSL(t *testing.T) {
 			}
 		}
 	}
-	s, _ := Parse(readVector(t, "v04-sl-cache-https-www", "sl.xml"))
+	s, _ := Parse(testvec.Read(t, "v04-sl-cache-https-www/sl.xml"))
 	if s.Href != "https://www.example.org/app/update.wmlc" || s.Action != Cache {
 		t.Errorf("v04: got %+v", s)
 	}
@@ -82,8 +70,8 @@ func TestVectorsDecodeEveryFormToTheSameSL(t *testing.T) {
 
 // TestVectorV08CarriesOurSL checks the tshark-checked WSP push of v08.
 func TestVectorV08CarriesOurSL(t *testing.T) {
-	push := readVector(t, "v08-wsp-push-sl", "push.bin")
-	s, err := Parse(readVector(t, "v04-sl-cache-https-www", "sl.xml"))
+	push := testvec.Read(t, "v08-wsp-push-sl/push.bin")
+	s, err := Parse(testvec.Read(t, "v04-sl-cache-https-www/sl.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +107,7 @@ func TestParseRejectsInvalidDocuments(t *testing.T) {
 func TestDecodeWBXMLEveryTruncation(t *testing.T) {
 	for _, v := range slVectors {
 		for _, form := range []string{"sl.xml2wbxml.wbxml", "sl.kannel.wbxml"} {
-			b := readVector(t, v, form)
+			b := testvec.Read(t, v+"/"+form)
 			for n := range len(b) {
 				var de *wbxml.DecodeError
 				if _, err := DecodeWBXML(b[:n]); !errors.As(err, &de) {
@@ -226,7 +214,7 @@ func TestCrossCheckLibwbxml(t *testing.T) {
 func FuzzDecodeWBXML(f *testing.F) {
 	for _, v := range slVectors {
 		for _, form := range []string{"sl.xml2wbxml.wbxml", "sl.kannel.wbxml"} {
-			f.Add(readVector(f, v, form))
+			f.Add(testvec.Read(f, v+"/"+form))
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -248,7 +236,7 @@ func FuzzDecodeWBXML(f *testing.F) {
 // survives the XML round trip.
 func FuzzParse(f *testing.F) {
 	for _, v := range slVectors {
-		f.Add(readVector(f, v, "sl.xml"))
+		f.Add(testvec.Read(f, v+"/sl.xml"))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Parse(b)

@@ -15,7 +15,9 @@
 // Documents are held as a small tree (Document, Element, Attr, Text,
 // Opaque). ParseXML reads the textual form of such a document and
 // Document.AppendXML writes it, so that packages built on this one can
-// share one validation path for XML and WBXML input.
+// share one validation path for XML and WBXML input. A DocType ties such a
+// package's token table and root element to its conversion, so that both
+// forms are read, checked for the right document type and converted alike.
 //
 // Decoding never panics: malformed input gives a *DecodeError naming the
 // offset, what was found and what was expected; nesting depth is bounded.

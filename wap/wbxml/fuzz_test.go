@@ -1,11 +1,10 @@
 package wbxml_test
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/txpush/txpush/internal/testvec"
 	"github.com/txpush/txpush/wap/co"
 	"github.com/txpush/txpush/wap/si"
 	"github.com/txpush/txpush/wap/sl"
@@ -15,16 +14,8 @@ import (
 var tables = []*wbxml.TokenTable{si.Table, sl.Table, co.Table}
 
 func addSeeds(f *testing.F, suffix string) {
-	files, err := filepath.Glob("../../testdata/vectors/v0[1-5]-*/*" + suffix)
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no golden vectors *%s found: %v", suffix, err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+	for _, name := range testvec.Glob(f, "v0[1-5]-*/*"+suffix) {
+		f.Add(testvec.Read(f, name))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/testvec"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -77,7 +78,7 @@ func TestReassembleVectors(t *testing.T) {
 		{"v12-udh-3seg-16bit/alt-8bit-ref", "v12-udh-3seg-16bit/push.bin", 3},
 	} {
 		segs := readSegments(t, v.dir, v.n)
-		push := readVector(t, v.push)
+		push := testvec.Read(t, v.push)
 		r, _, _ := newTestReassembler(ReassemblerConfig{})
 		// Last part first: order must not matter.
 		for i := len(segs) - 1; i > 0; i-- {
@@ -98,7 +99,7 @@ func TestReassembleVectors(t *testing.T) {
 
 func TestReassembleSinglePart(t *testing.T) {
 	r, clk, _ := newTestReassembler(ReassemblerConfig{})
-	push := readVector(t, "v09-wsp-push-mms/push.bin")
+	push := testvec.Read(t, "v09-wsp-push-mms/push.bin")
 	segs, _ := Segment(pushDatagram(push), SegmentOptions{})
 	res := mustAdd(t, r, "a", segs[0])
 	if res.Outcome != Complete || !bytes.Equal(res.Datagram.Payload, push) || res.Datagram.DstPort != PortPush {

@@ -5,29 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/txpush/txpush/internal/testvec"
 )
-
-const vectors = "../../testdata/vectors"
-
-func readVector(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectors, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func readSegments(t testing.TB, dir string, n int) [][]byte {
 	t.Helper()
 	var segs [][]byte
 	for i := 1; i <= n; i++ {
-		segs = append(segs, readVector(t, fmt.Sprintf("%s/seg%d.ud.bin", dir, i)))
+		segs = append(segs, testvec.Read(t, fmt.Sprintf("%s/seg%d.ud.bin", dir, i)))
 	}
 	return segs
 }
@@ -36,7 +25,7 @@ func readSegments(t testing.TB, dir string, n int) [][]byte {
 // the v16 run: the octet before the UDH is sm_length.
 func kannelUD(t testing.TB, file string) []byte {
 	t.Helper()
-	pdu := readVector(t, "v16-kannel-e2e/smpp-rx/"+file)
+	pdu := testvec.Read(t, "v16-kannel-e2e/smpp-rx/"+file)
 	i := bytes.Index(pdu, []byte{IEIPorts16, 0x04, 0x0B, 0x84, 0x23, 0xF0})
 	if i < 2 {
 		t.Fatalf("%s: no port UDH", file)
@@ -66,7 +55,7 @@ func TestSegmentVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			push := readVector(t, tt.push)
+			push := testvec.Read(t, tt.push)
 			want := readSegments(t, tt.segs, tt.n)
 			got, err := Segment(pushDatagram(push), tt.opt)
 			if err != nil {
@@ -141,8 +130,8 @@ func TestSegmentKannel(t *testing.T) {
 // TestVectorV15 checks that the WAP push TPDU of v15 carries v11's first
 // part as its user data.
 func TestVectorV15(t *testing.T) {
-	tpdu := readVector(t, "v15-gsm-sms-deliver-tpdu/sms-deliver.wap-push-seg1.bin")
-	seg1 := readVector(t, "v11-udh-2seg-8bit/seg1.ud.bin")
+	tpdu := testvec.Read(t, "v15-gsm-sms-deliver-tpdu/sms-deliver.wap-push-seg1.bin")
+	seg1 := testvec.Read(t, "v11-udh-2seg-8bit/seg1.ud.bin")
 	if len(seg1) != MaxUserData || !bytes.Equal(tpdu[len(tpdu)-MaxUserData:], seg1) {
 		t.Error("v15 user data differs from v11 part 1")
 	}
@@ -198,7 +187,7 @@ func TestSegmentSizes(t *testing.T) {
 }
 
 func TestJoinErrors(t *testing.T) {
-	push := readVector(t, "v12-udh-3seg-16bit/push.bin")
+	push := testvec.Read(t, "v12-udh-3seg-16bit/push.bin")
 	segs, _ := Segment(pushDatagram(push), SegmentOptions{Ref: 1})
 	other, _ := Segment(pushDatagram(push), SegmentOptions{Ref: 2})
 	single, _ := Segment(pushDatagram(push[:10]), SegmentOptions{})

@@ -4,23 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/txpush/txpush/internal/testvec"
 )
 
-const vectors = "../../testdata/vectors"
-
-func readVector(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vectors, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// pushVectors matches the golden WSP pushes, v07 to v10.
+const pushVectors = "v*-wsp-push-*/push.bin"
 
 // kannelPush returns the WSP push that Kannel's PPG sent in the v16 run,
 // joined from the short_message of each submit_sm after its UDH.
@@ -28,7 +20,7 @@ func kannelPush(t testing.TB, files ...string) []byte {
 	t.Helper()
 	var push []byte
 	for _, f := range files {
-		pdu := readVector(t, filepath.Join("v16-kannel-e2e/smpp-rx", f))
+		pdu := testvec.Read(t, "v16-kannel-e2e/smpp-rx/"+f)
 		// The UDH always starts with the 16-bit port IE to 2948 from 9200;
 		// the octet before the UDH is sm_length.
 		i := bytes.Index(pdu, []byte{0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0})
@@ -44,9 +36,9 @@ func kannelPush(t testing.TB, files ...string) []byte {
 }
 
 func TestGoldenVectors(t *testing.T) {
-	si := readVector(t, "v01-si-dates/si.xml2wbxml.wbxml")
-	sl := readVector(t, "v04-sl-cache-https-www/sl.xml2wbxml.wbxml")
-	mms := readVector(t, "v06-mms-notification-ind/m-notification-ind.bin")
+	si := testvec.Read(t, "v01-si-dates/si.xml2wbxml.wbxml")
+	sl := testvec.Read(t, "v04-sl-cache-https-www/sl.xml2wbxml.wbxml")
+	mms := testvec.Read(t, "v06-mms-notification-ind/m-notification-ind.bin")
 	tests := []struct {
 		file string
 		want Push
@@ -67,7 +59,7 @@ func TestGoldenVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			want := readVector(t, tt.file)
+			want := testvec.Read(t, tt.file)
 			got, err := tt.want.Marshal()
 			if err != nil {
 				t.Fatal(err)
@@ -90,8 +82,8 @@ func TestGoldenVectors(t *testing.T) {
 // number or short name and a MIME type in another case are sent in
 // compact form, as in v09.
 func TestEncodeNamesAndNumbers(t *testing.T) {
-	want := readVector(t, "v09-wsp-push-mms/push.bin")
-	mms := readVector(t, "v06-mms-notification-ind/m-notification-ind.bin")
+	want := testvec.Read(t, "v09-wsp-push-mms/push.bin")
+	mms := testvec.Read(t, "v06-mms-notification-ind/m-notification-ind.bin")
 	for _, id := range []string{"4", "0x04", "mms.ua", "X-WAP-Application:MMS.UA"} {
 		p := Push{TID: 3, ContentType: ContentType{Value: "Application/Vnd.Wap.Mms-Message"},
 			Headers: []Header{{Name: "x-wap-application-id", Value: id}}, Body: mms}
@@ -109,7 +101,7 @@ func TestEncodeNamesAndNumbers(t *testing.T) {
 // (Content-Length and Encoding-Version added, the MMS content type as
 // text, see D3 and D4) and checks what our encoder makes of them.
 func TestKannelForms(t *testing.T) {
-	mms := readVector(t, "v06-mms-notification-ind/m-notification-ind.bin")
+	mms := testvec.Read(t, "v06-mms-notification-ind/m-notification-ind.bin")
 	tests := []struct {
 		files    []string
 		tid      byte
@@ -443,9 +435,8 @@ func TestEncodeErrors(t *testing.T) {
 // the headers is a truncation error, a cut inside the body leaves a shorter
 // body.
 func TestTruncatedVectors(t *testing.T) {
-	for _, f := range []string{"v07-wsp-push-si/push.bin", "v08-wsp-push-sl/push.bin",
-		"v09-wsp-push-mms/push.bin", "v10-wsp-push-si-charset-appid/push.bin"} {
-		b := readVector(t, f)
+	for _, f := range testvec.Glob(t, pushVectors) {
+		b := testvec.Read(t, f)
 		bodyStart := 3 + int(b[2]) // every vector's HeadersLen fits in one octet
 		for i := range len(b) {
 			p, err := Parse(b[:i])
@@ -588,9 +579,8 @@ func TestRoundTripRandom(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, v := range []string{"v07-wsp-push-si/push.bin", "v08-wsp-push-sl/push.bin",
-		"v09-wsp-push-mms/push.bin", "v10-wsp-push-si-charset-appid/push.bin"} {
-		f.Add(readVector(f, v))
+	for _, v := range testvec.Glob(f, pushVectors) {
+		f.Add(testvec.Read(f, v))
 	}
 	f.Add(kannelPush(f, "rx-010-submit_sm.bin", "rx-011-submit_sm.bin"))
 	f.Add(kannelPush(f, "rx-002-submit_sm.bin"))
@@ -610,7 +600,7 @@ func FuzzParse(f *testing.F) {
 func BenchmarkPushAppend(b *testing.B) {
 	p := Push{TID: 3, ContentType: ContentType{Value: "application/vnd.wap.mms-message"},
 		Headers: []Header{{Name: HeaderAppID, Value: "x-wap-application:mms.ua"}},
-		Body:    readVector(b, "v06-mms-notification-ind/m-notification-ind.bin")}
+		Body:    testvec.Read(b, "v06-mms-notification-ind/m-notification-ind.bin")}
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
 	for b.Loop() {
