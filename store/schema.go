@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// migrations[i] takes a database from schema version i to i+1. Append only:
+// a released migration never changes, because databases in the field have
+// already run it. Each tenant's tables (the SMSC's now, the PPG's later) are
+// added by migrations of their own.
+//
+// Times are BIGINT microseconds since the Unix epoch (UTC), so ordering and
+// comparison happen in SQL and the same DDL reads naturally in PostgreSQL.
+var migrations = [][]string{
+	// 1: the SMSC's store-and-forward messages and the id counters.
+	{
+		`CREATE TABLE smsc_message (
+			id                  TEXT    NOT NULL PRIMARY KEY,
+			account             TEXT    NOT NULL,
+			source_ton          INTEGER NOT NULL,
+			source_npi          INTEGER NOT NULL,
+			source_addr         TEXT    NOT NULL,
+			dest_ton            INTEGER NOT NULL,
+			dest_npi            INTEGER NOT NULL,
+			dest_addr           TEXT    NOT NULL,
+			service_type        TEXT    NOT NULL,
+			esm_class           INTEGER NOT NULL,
+			protocol_id         INTEGER NOT NULL,
+			priority_flag       INTEGER NOT NULL,
+			data_coding         INTEGER NOT NULL,
+			registered_delivery INTEGER NOT NULL,
+			user_data           BLOB    NOT NULL,
+			tlvs                BLOB    NOT NULL,
+			submitted_at        BIGINT  NOT NULL,
+			not_before          BIGINT  NOT NULL,
+			expires_at          BIGINT  NOT NULL,
+			state               INTEGER NOT NULL,
+			attempts            INTEGER NOT NULL,
+			next_attempt        BIGINT  NOT NULL,
+			last_error          BIGINT  NOT NULL,
+			done_at             BIGINT  NOT NULL
+		)`,
+		// Pending reads only the messages still en route, in due order.
+		`CREATE INDEX smsc_message_pending ON smsc_message (next_attempt, id) WHERE state = 1`,
+		// Purge reads only final messages, by age.
+		`CREATE INDEX smsc_message_done ON smsc_message (done_at) WHERE state <> 1`,
+		// One row per id sequence; next is the first number not yet reserved.
+		`CREATE TABLE id_counter (
+			name TEXT   NOT NULL PRIMARY KEY,
+			next BIGINT NOT NULL
+		)`,
+		`INSERT INTO id_counter (name, next) VALUES ('smsc_message', 1)`,
+	},
+}
+
+// migrate brings db's schema up to the latest version, one transaction per
+// migration, and returns the version it found.
+func migrate(ctx context.Context, db *sql.DB) (int, error) {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("store: creating schema_version: %w", err)
+	}
+	found, err := schemaVersion(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	if found > len(migrations) {
+		return found, fmt.Errorf("store: database schema version %d is newer than this program's %d", found, len(migrations))
+	}
+	for v := found; v < len(migrations); v++ {
+		if err := applyMigration(ctx, db, v); err != nil {
+			return found, err
+		}
+	}
+	return found, nil
+}
+
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("store: reading schema_version: %w", err)
+	case v < 0:
+		return 0, fmt.Errorf("store: schema_version holds %d", v)
+	}
+	return v, nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, from int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	for _, stmt := range migrations[from] {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+		return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, from+1); err != nil {
+		return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
+	}
+	return nil
+}
