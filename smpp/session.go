@@ -208,10 +208,11 @@ type Session struct {
 		sent, received, timeouts, late, throttled, decodeErrs, enquires atomic.Uint64
 	}
 
-	closeOnce sync.Once
-	closed    chan struct{}
-	closeErr  error
-	wg        sync.WaitGroup
+	peerUnbound atomic.Bool // the peer sent unbind
+	closeOnce   sync.Once
+	closed      chan struct{}
+	closeErr    error
+	wg          sync.WaitGroup
 
 	server *Server // at the SMSC end: decides binds
 }
@@ -760,6 +761,7 @@ func (s *Session) dispatch(p PDU) {
 			return
 		}
 		s.setState(StateUnbinding)
+		s.peerUnbound.Store(true)
 		s.enqueue(outgoing{pdu: &UnbindResp{Header: Header{Seq: h.Seq}}})
 		// Close once the writer has flushed the response.
 		go s.closeAfterFlush(errPeerUnbound)
@@ -968,6 +970,11 @@ func (s *Session) Close() error {
 
 func (s *Session) close(reason error) {
 	s.closeOnce.Do(func() {
+		if s.peerUnbound.Load() {
+			// The peer may close the connection as soon as it reads our
+			// unbind_resp: the end is its unbind, not that EOF.
+			reason = errPeerUnbound
+		}
 		s.setState(StateClosed)
 		s.closeErr = reason
 		s.qmu.Lock()
