@@ -18,6 +18,9 @@ type command struct {
 
 var commands = map[string]command{
 	"version": {"print the version of txpush and of Go", runVersion},
+	"smsc":    {"the push SMSC daemon (SMPP server)", runSMSC},
+	"wap":     {"encode, wrap and decode WAP push content", runWap},
+	"handset": {"a handset emulator bound to an SMSC as an SMPP receiver", runHandset},
 }
 
 func main() {
