@@ -54,6 +54,66 @@ var migrations = [][]string{
 		)`,
 		`INSERT INTO id_counter (name, next) VALUES ('smsc_message', 1)`,
 	},
+	// 2: the PPG's pushes, their deliveries and the result notifications
+	// owed to PIs.
+	{
+		// push_key is the short key deliveries refer to. open_deliveries
+		// counts the deliveries not yet final and done_at is the latest
+		// UpdatedAt of the final ones; the store keeps both up to date, so
+		// that restart recovery and purging find their pushes through an
+		// index rather than by reading every delivery.
+		`CREATE TABLE ppg_push (
+			push_key        INTEGER NOT NULL PRIMARY KEY,
+			pi              TEXT    NOT NULL,
+			push_id         TEXT    NOT NULL,
+			received_at     BIGINT  NOT NULL,
+			control         BLOB    NOT NULL,
+			content_type    TEXT    NOT NULL,
+			content         BLOB    NOT NULL,
+			notify_to       TEXT    NOT NULL,
+			priority        BIGINT  NOT NULL,
+			deliver_after   BIGINT  NOT NULL,
+			deliver_before  BIGINT  NOT NULL,
+			open_deliveries INTEGER NOT NULL,
+			done_at         BIGINT  NOT NULL,
+			UNIQUE (pi, push_id)
+		)`,
+		// OpenPushes reads only the pushes with an open delivery, in order.
+		`CREATE INDEX ppg_push_open ON ppg_push (received_at, pi, push_id) WHERE open_deliveries > 0`,
+		// PurgePushes reads only finished pushes, by age.
+		`CREATE INDEX ppg_push_done ON ppg_push (done_at) WHERE open_deliveries = 0`,
+		// idx is the delivery's position in the push's address list.
+		`CREATE TABLE ppg_delivery (
+			push_key     INTEGER NOT NULL,
+			idx          INTEGER NOT NULL,
+			address      TEXT    NOT NULL,
+			msisdn       TEXT    NOT NULL,
+			state        INTEGER NOT NULL,
+			attempts     INTEGER NOT NULL,
+			ref          INTEGER NOT NULL,
+			message_id   TEXT    NOT NULL,
+			code         BIGINT  NOT NULL,
+			description  TEXT    NOT NULL,
+			next_attempt BIGINT  NOT NULL,
+			updated_at   BIGINT  NOT NULL,
+			PRIMARY KEY (push_key, idx)
+		) WITHOUT ROWID`,
+		// The outbox. The primary key is what makes a second notification
+		// for the same delivery (or, with idx -1, the same push) a refused
+		// write rather than a second message to the PI.
+		`CREATE TABLE ppg_notification (
+			pi           TEXT    NOT NULL,
+			push_id      TEXT    NOT NULL,
+			idx          INTEGER NOT NULL,
+			url          TEXT    NOT NULL,
+			body         BLOB    NOT NULL,
+			attempts     INTEGER NOT NULL,
+			next_attempt BIGINT  NOT NULL,
+			PRIMARY KEY (pi, push_id, idx)
+		)`,
+		// PendingNotifications reads the outbox in due order.
+		`CREATE INDEX ppg_notification_due ON ppg_notification (next_attempt, pi, push_id, idx)`,
+	},
 }
 
 // migrate brings db's schema up to the latest version, one transaction per

@@ -39,13 +39,14 @@ func (o Options) withDefaults() Options {
 }
 
 // SQLite is the embedded store: one SQLite database file. It implements
-// MessageStore and is safe for concurrent use.
+// MessageStore and PushStore and is safe for concurrent use.
 type SQLite struct {
-	path   string
-	writer *sql.DB // exactly one connection, owned by the committer
-	reader *sql.DB // read-only pool
-	commit *committer
-	stmts  statements
+	path      string
+	writer    *sql.DB // exactly one connection, owned by the committer
+	reader    *sql.DB // read-only pool
+	commit    *committer
+	stmts     statements
+	pushStmts pushStatements
 
 	messageIDs sequence
 
@@ -119,8 +120,9 @@ func OpenSQLite(path string, opts Options) (*SQLite, error) {
 	}
 
 	s := &SQLite{path: path, writer: writer, reader: reader}
-	if err := s.stmts.prepare(ctx, writer, reader); err != nil {
+	if err := errors.Join(s.stmts.prepare(ctx, writer, reader), s.pushStmts.prepare(ctx, writer, reader)); err != nil {
 		s.stmts.close()
+		s.pushStmts.close()
 		reader.Close()
 		writer.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
@@ -179,7 +181,7 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
 		s.commit.close()
-		s.closeErr = errors.Join(s.stmts.close(), s.reader.Close(), s.writer.Close())
+		s.closeErr = errors.Join(s.stmts.close(), s.pushStmts.close(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("store: closing %s: %w", s.path, s.closeErr)
 		}

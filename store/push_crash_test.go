@@ -1,0 +1,237 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// pushCrashDBEnv tells TestPushHelperProcess, run in a child process, which
+// database to write to.
+const pushCrashDBEnv = "TXPUSH_STORE_PUSH_CRASH_DB"
+
+// crashPush is the push the crash writer stores as number n: derived from n
+// alone, so the parent can check every stored byte.
+func crashPush(n int) *Push {
+	p := testPush(fmt.Sprint("pi-", n%4), strconv.Itoa(n), n, 1+n%2)
+	p.Content = bytes.Repeat([]byte{byte(n)}, 100+n%100)
+	return p
+}
+
+// crashFinal is the final update, with its notification, that the crash
+// writer records for every third push.
+func crashFinal(n int) DeliveryUpdate {
+	return finalUpdate(crashPush(n), 0, DeliveryDelivered, epoch.Add(time.Duration(n)*time.Second), "http://pi.example/notify")
+}
+
+// crashReschedule is the failed notification POST that the crash writer
+// records for every ninth push.
+func crashReschedule(n int) NotificationUpdate {
+	p := crashPush(n)
+	return NotificationUpdate{PI: p.PI, PushID: p.PushID, Attempts: 1, NextAttempt: epoch.Add(time.Hour)}
+}
+
+// TestPushHelperProcess is the child of TestPushCrashDurability, not a test
+// of its own: it writes pushes until it is killed, printing "P n" once push
+// n's insert is acknowledged (its done got nil), "F n" once its final update
+// is, and "R n" once its notification's rescheduling is.
+func TestPushHelperProcess(t *testing.T) {
+	path := os.Getenv(pushCrashDBEnv)
+	if path == "" {
+		t.Skip("run by TestPushCrashDurability")
+	}
+	s, err := OpenSQLite(path, Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+	// One line per write call: a pipe write of at most PIPE_BUF octets is
+	// atomic, so lines never interleave.
+	acknowledge := func(kind string, n int) {
+		if _, err := os.Stdout.WriteString(kind + " " + strconv.Itoa(n) + "\n"); err != nil {
+			os.Exit(4) // the parent is gone
+		}
+	}
+	// Bound the writes in flight, as the PPG's PAP connections would, and
+	// the run, in case the parent never kills us.
+	inFlight := make(chan struct{}, 256)
+	deadline := time.Now().Add(2 * time.Minute)
+	for n := 0; time.Now().Before(deadline); n++ {
+		inFlight <- struct{}{}
+		s.InsertPushAsync(crashPush(n), func(err error) {
+			if err != nil {
+				fail(err)
+			}
+			acknowledge("P", n)
+			if n%3 != 0 {
+				<-inFlight
+				return
+			}
+			s.UpdateDeliveryAsync(crashFinal(n), func(err error) {
+				if err != nil {
+					fail(err)
+				}
+				acknowledge("F", n)
+				if n%9 != 0 {
+					<-inFlight
+					return
+				}
+				s.UpdateNotificationAsync(crashReschedule(n), func(err error) {
+					if err != nil {
+						fail(err)
+					}
+					acknowledge("R", n)
+					<-inFlight
+				})
+			})
+		})
+	}
+	os.Exit(5)
+}
+
+func TestPushCrashDurability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a writer process and kills it")
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPushHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), pushCrashDBEnv+"="+path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	defer func() {
+		if !killed {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+
+	// Read acknowledgements; once a few hundred pushes are in, and enough of
+	// the later writes each needs, kill the writer in mid-stream, then take
+	// the lines it printed before dying.
+	const killAfter, killAfterReschedules = 300, 20
+	acked := map[string]map[int]bool{"P": {}, "F": {}, "R": {}}
+	prerequisite := map[string]string{"F": "P", "R": "F"}
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			break // a fragment without its newline was never fully acknowledged
+		}
+		kind, num, _ := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+		n, err := strconv.Atoi(num)
+		if acked[kind] == nil || err != nil || (prerequisite[kind] != "" && !acked[prerequisite[kind]][n]) {
+			t.Fatalf("writer printed %q", line)
+		}
+		acked[kind][n] = true
+		if !killed && len(acked["P"]) >= killAfter && len(acked["R"]) >= killAfterReschedules {
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+		}
+	}
+	err = cmd.Wait()
+	if !killed {
+		t.Fatalf("writer ended before it was killed: %v\n%s", err, stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("writer ended with %v, want killed by SIGKILL\n%s", err, stderr.String())
+	}
+	t.Logf("writer killed after acknowledging %d pushes, %d final updates, %d reschedules",
+		len(acked["P"]), len(acked["F"]), len(acked["R"]))
+
+	s, err := OpenSQLite(path, Options{})
+	if err != nil {
+		t.Fatalf("reopening after the crash: %v", err)
+	}
+	defer s.Close()
+	var integrity string
+	if err := s.reader.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
+		t.Fatalf("integrity_check = %q, %v", integrity, err)
+	}
+
+	owed := map[pushRef]*Notification{}
+	if err := s.PendingNotifications(context.Background(), func(n *Notification) error {
+		owed[pushRef{n.PI, n.PushID}] = n
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Every acknowledged write is there. A write that was not acknowledged
+	// may or may not be, but a final state and its notification are there
+	// together or not at all.
+	for n := range acked["P"] {
+		want := crashPush(n)
+		got, err := s.GetPush(context.Background(), want.PI, want.PushID)
+		if err != nil {
+			t.Fatalf("acknowledged push %d: %v", n, err)
+		}
+		final := crashFinal(n)
+		if acked["F"][n] || (n%3 == 0 && got.Deliveries[0].State.Final()) {
+			want.Deliveries[0] = final.Delivery
+		}
+		if w := normalizedPush(want); !reflect.DeepEqual(got, w) {
+			t.Fatalf("acknowledged push %d:\n got %+v\nwant %+v", n, got, w)
+		}
+		note := owed[pushRef{want.PI, want.PushID}]
+		if !got.Deliveries[0].State.Final() {
+			if note != nil {
+				t.Fatalf("push %d owes a notification without a final delivery: %+v", n, note)
+			}
+			continue
+		}
+		wantNote := normalizedNotification(final.Notify)
+		if r := crashReschedule(n); acked["R"][n] || (n%9 == 0 && note != nil && note.Attempts == r.Attempts) {
+			wantNote.Attempts, wantNote.NextAttempt = r.Attempts, r.NextAttempt.UTC()
+		}
+		if !reflect.DeepEqual(note, wantNote) {
+			t.Fatalf("push %d is final; its notification is %+v, want %+v", n, note, wantNote)
+		}
+	}
+	// The same holds for the writes the writer had not yet heard back
+	// about, and the push's open count agrees with its deliveries.
+	for _, check := range []struct{ what, query string }{
+		{"final deliveries without their notification", `SELECT count(*) FROM ppg_delivery d JOIN ppg_push p USING (push_key)
+			WHERE d.state >= 3 AND NOT EXISTS (SELECT 1 FROM ppg_notification n WHERE n.pi = p.pi AND n.push_id = p.push_id)`},
+		{"notifications without a final delivery", `SELECT count(*) FROM ppg_notification n JOIN ppg_push p USING (pi, push_id)
+			JOIN ppg_delivery d ON d.push_key = p.push_key AND d.idx = n.idx WHERE d.state < 3`},
+		{"pushes with a wrong open count", `SELECT count(*) FROM ppg_push p WHERE open_deliveries <>
+			(SELECT count(*) FROM ppg_delivery d WHERE d.push_key = p.push_key AND d.state < 3)`},
+	} {
+		var count int
+		if err := s.reader.QueryRow(check.query).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if count != 0 {
+			t.Errorf("%d %s", count, check.what)
+		}
+	}
+}

@@ -1,0 +1,393 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Tests of what only the SQLite push store has: the shared committer, the
+// schema, the query plans, damaged rows.
+
+// Pushes and SMSC messages share one committer: many writers at once make
+// few commits.
+func TestPushGroupCommitSharedWithMessages(t *testing.T) {
+	s, _ := openTestStore(t, Options{})
+	const goroutines, each = 64, 40
+	before := s.Stats()
+	var wg sync.WaitGroup
+	wg.Add(goroutines * each * 2)
+	for g := range goroutines {
+		go func() {
+			for i := range each {
+				n := g*each + i
+				s.InsertPushAsync(testPush(fmt.Sprint("pi-", g), fmt.Sprint(i), n, 1), func(err error) {
+					defer wg.Done()
+					if err != nil {
+						t.Errorf("push %d/%d: %v", g, i, err)
+					}
+				})
+				s.InsertAsync(testMessage(FormatMessageID(uint64(n)), n), func(err error) {
+					defer wg.Done()
+					if err != nil {
+						t.Errorf("message %d: %v", n, err)
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	st := s.Stats()
+	commits, writes := st.Commits-before.Commits, st.Writes-before.Writes
+	t.Logf("%d writes in %d commits", writes, commits)
+	if writes != goroutines*each*2 {
+		t.Errorf("%d writes committed, want %d", writes, goroutines*each*2)
+	}
+	if commits > writes/10 {
+		t.Errorf("%d writes took %d commits; group commit should need far fewer", writes, commits)
+	}
+	pushes, messages := 0, 0
+	if err := s.OpenPushes(context.Background(), func(*Push) error { pushes++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pending(context.Background(), func(*Message) error { messages++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if pushes != goroutines*each || messages != goroutines*each {
+		t.Errorf("%d pushes and %d messages stored, want %d of each", pushes, messages, goroutines*each)
+	}
+}
+
+// A refused push write (a duplicate) does not spoil the batch it is in.
+func TestPushRejectionStaysLocal(t *testing.T) {
+	s, _ := openTestStore(t, Options{})
+	mustInsertPush(t, s, testPush("pi", "taken", 1, 1))
+	release := blockCommitter(t, s)
+	var o outcomes
+	s.InsertPushAsync(testPush("pi", "a", 2, 2), o.done("a"))
+	s.InsertPushAsync(testPush("pi", "taken", 3, 1), o.done("taken"))
+	s.UpdateDeliveryAsync(finalUpdate(testPush("pi", "gone", 4, 1), 0, DeliveryDelivered, epoch, ""), o.done("gone"))
+	s.InsertPushAsync(testPush("pi", "b", 5, 1), o.done("b"))
+	release()
+	got := o.wait()
+	if got["a"] != nil || got["b"] != nil || !errors.Is(got["taken"], ErrDuplicate) || !errors.Is(got["gone"], ErrNotFound) {
+		t.Fatalf("outcomes %v; want a and b stored, taken ErrDuplicate, gone ErrNotFound", got)
+	}
+	for _, p := range []*Push{testPush("pi", "taken", 1, 1), testPush("pi", "a", 2, 2), testPush("pi", "b", 5, 1)} {
+		checkStoredPush(t, s, p)
+	}
+}
+
+func TestPushSurvivesReopen(t *testing.T) {
+	s, path := openTestStore(t, Options{})
+	p := testPush("pi", "kept", 1, 2)
+	mustInsertPush(t, s, p)
+	u := finalUpdate(p, 1, DeliveryDelivered, epoch.Add(time.Minute), "http://pi.example/n")
+	mustUpdateDelivery(t, s, u)
+	p.Deliveries[1] = u.Delivery
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := OpenSQLite(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	checkStoredPush(t, s2, p)
+	if open := openPushes(t, s2); len(open) != 1 || open[0].PushID != "kept" {
+		t.Errorf("OpenPushes after reopening = %+v, want the one push", open)
+	}
+	if n := pendingNotifications(t, s2); len(n) != 1 || n[0].Index != 1 {
+		t.Errorf("PendingNotifications after reopening = %+v, want delivery 1's", n)
+	}
+	// The open count survived too: finishing delivery 0 closes the push.
+	mustUpdateDelivery(t, s2, finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Minute), ""))
+	if open := openPushes(t, s2); len(open) != 0 {
+		t.Errorf("OpenPushes after the last final update = %d pushes, want none", len(open))
+	}
+}
+
+// A database made by a program that knew only the SMSC's tables gains the
+// PPG's on opening, and keeps its messages.
+func TestPushMigrationFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigration(ctx, db, 0); err != nil {
+		t.Fatal(err)
+	}
+	var tables int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'ppg_%'`).Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("version 1 has %d ppg tables, %v", tables, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSQLite(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Insert(ctx, testMessage("m", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Migrated once; opening again finds the current version.
+	s, err = OpenSQLite(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := schemaVersion(ctx, s.writer); err != nil || v != len(migrations) {
+		t.Fatalf("schema version %d, %v; want %d", v, err, len(migrations))
+	}
+	checkStored(t, s, testMessage("m", 1))
+	p := testPush("pi", "p", 1, 1)
+	mustInsertPush(t, s, p)
+	checkStoredPush(t, s, p)
+}
+
+// The reads that can meet many rows go through their indexes, in order,
+// without sorting.
+func TestPushQueryPlans(t *testing.T) {
+	s, _ := openTestStore(t, Options{})
+	for _, c := range []struct {
+		name, query, index string
+		args               []any
+	}{
+		{"OpenPushes", selectOpenPushes, "ppg_push_open", nil},
+		{"PendingNotifications", selectNotifications, "ppg_notification_due", nil},
+		{"PurgePushes", purgePushes, "ppg_push_done", []any{0}},
+		{"PurgePushes' deliveries", purgeDeliveries, "ppg_push_done", []any{0}},
+		{"GetPush", selectPush, "sqlite_autoindex_ppg_push_1", []any{"pi", "id"}},
+	} {
+		rows, err := s.reader.Query(`EXPLAIN QUERY PLAN `+c.query, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(plan, "; ")
+		if !strings.Contains(text, "INDEX "+c.index) || strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("%s's plan is %q; want it to use %s and no sort", c.name, text, c.index)
+		}
+	}
+}
+
+// Rows changed behind the store's back, as a damaged file or a hand edit
+// would, are reported, never truncated or wrapped into something valid.
+func TestPushCorruptRows(t *testing.T) {
+	for _, c := range []struct{ table, column, value string }{
+		{"ppg_delivery", "state", "0"},
+		{"ppg_delivery", "state", "9"},
+		{"ppg_delivery", "state", "257"}, // would wrap to Pending in a byte
+		{"ppg_delivery", "attempts", "-1"},
+		{"ppg_delivery", "ref", "65536"},
+		{"ppg_delivery", "ref", "-1"},
+		{"ppg_delivery", "idx", "1"}, // delivery 0 missing
+		{"ppg_delivery", "updated_at", "'yesterday'"},
+		{"ppg_push", "received_at", "'now'"},
+		{"ppg_push", "priority", "'high'"},
+	} {
+		t.Run(c.table+"."+c.column+"="+c.value, func(t *testing.T) {
+			s, _ := openTestStore(t, Options{})
+			ctx := context.Background()
+			p := testPush("pi", "p", 1, 1)
+			mustInsertPush(t, s, p)
+			if _, err := s.writer.Exec(`UPDATE ` + c.table + ` SET ` + c.column + ` = ` + c.value); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.GetPush(ctx, "pi", "p"); err == nil {
+				t.Errorf("GetPush returned %+v", got)
+			}
+			if err := s.OpenPushes(ctx, func(p *Push) error {
+				t.Errorf("OpenPushes returned %+v", p)
+				return nil
+			}); err == nil {
+				t.Error("OpenPushes succeeded")
+			}
+		})
+	}
+	t.Run("update of a corrupt state", func(t *testing.T) {
+		s, _ := openTestStore(t, Options{})
+		p := testPush("pi", "p", 1, 1)
+		mustInsertPush(t, s, p)
+		if _, err := s.writer.Exec(`UPDATE ppg_delivery SET state = 99`); err != nil {
+			t.Fatal(err)
+		}
+		var corrupt *CorruptPushError
+		err := s.UpdateDelivery(context.Background(), finalUpdate(p, 0, DeliveryDelivered, epoch, "http://pi.example/"))
+		if !errors.As(err, &corrupt) || corrupt.Column != "state" || corrupt.Value != 99 {
+			t.Errorf("UpdateDelivery over state 99: %v, want a CorruptPushError for the state", err)
+		}
+		if n := pendingNotifications(t, s); len(n) != 0 {
+			t.Errorf("the refused update left a notification: %+v", n)
+		}
+	})
+	for _, c := range []struct{ column, value string }{
+		{"idx", "-2"},
+		{"attempts", "-1"},
+		{"next_attempt", "'soon'"},
+	} {
+		t.Run("ppg_notification."+c.column+"="+c.value, func(t *testing.T) {
+			s, _ := openTestStore(t, Options{})
+			p := testPush("pi", "p", 1, 1)
+			mustInsertPush(t, s, p)
+			mustUpdateDelivery(t, s, finalUpdate(p, 0, DeliveryDelivered, epoch, "http://pi.example/"))
+			if _, err := s.writer.Exec(`UPDATE ppg_notification SET ` + c.column + ` = ` + c.value); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PendingNotifications(context.Background(), func(n *Notification) error {
+				t.Errorf("PendingNotifications returned %+v", n)
+				return nil
+			}); err == nil {
+				t.Error("PendingNotifications succeeded")
+			}
+		})
+	}
+}
+
+// pushRowValues is the row of pushDeliveryColumns that a push's delivery i
+// is stored as, with the push's key.
+func pushRowValues(key int64, p *Push, i int) rowValues {
+	d := p.Deliveries[i]
+	var control, content []byte // only delivery 0 carries them
+	if i == 0 {
+		control, content = nonNil(p.Control), nonNil(p.Content)
+	}
+	return rowValues{
+		key, p.PI, p.PushID, micros(p.ReceivedAt), control, p.ContentType, content,
+		p.NotifyTo, int64(p.Priority), micros(p.DeliverAfter), micros(p.DeliverBefore),
+		int64(i), d.Address, d.MSISDN, int64(d.State), int64(d.Attempts), int64(d.Ref),
+		d.MessageID, int64(d.Code), d.Desc, micros(d.NextAttempt), micros(d.UpdatedAt),
+	}
+}
+
+// FuzzScanPushRow feeds scanPushRow rows with arbitrary numbers, as a damaged
+// database file could: it must never panic, and a row it accepts must be
+// exactly the row that the decoded push and delivery are stored as.
+func FuzzScanPushRow(f *testing.F) {
+	full := testPush("pi", "p", 7, 2)
+	full.Deliveries[1] = finalUpdate(full, 1, DeliveryUndeliverable, epoch, "").Delivery
+	full.Deliveries[1].Ref, full.Deliveries[1].Code = 0xFFFF, -5
+	for i := range full.Deliveries {
+		r := pushRowValues(int64(40+i), full, i)
+		f.Add(r[0].(int64), r[3].(int64), r[8].(int64), r[11].(int64), r[14].(int64), r[15].(int64),
+			r[16].(int64), r[18].(int64), r[21].(int64), []byte("control"))
+	}
+	f.Add(int64(-1), int64(0), int64(-1<<63), int64(-1), int64(0), int64(-1), int64(1<<16), int64(1<<62), int64(1<<63-1), []byte(nil))
+	f.Fuzz(func(t *testing.T, key, received, priority, index, state, attempts, ref, code, updated int64, blob []byte) {
+		row := rowValues{
+			key, "pi", "p", received, blob, "text/plain", blob, "http://pi.example/", priority, received, updated,
+			index, "WAPPUSH=+1/TYPE=PLMN@ppg", "1", state, attempts, ref, "m", code, "desc", updated, updated,
+		}
+		var r pushRow
+		if err := scanPushRow(row, &r); err != nil {
+			var corrupt *CorruptPushError
+			if !errors.As(err, &corrupt) {
+				t.Fatalf("scanPushRow: %v, want a CorruptPushError", err)
+			}
+			return
+		}
+		p := r.push
+		p.Deliveries = make([]Delivery, r.index+1)
+		p.Deliveries[r.index] = r.delivery
+		again := pushRowValues(r.key, &p, r.index)
+		if index != 0 {
+			// Only delivery 0 carries the push's blobs.
+			row[4], row[6] = []byte(nil), []byte(nil)
+		} else if blob == nil {
+			row[4], row[6] = []byte{}, []byte{}
+		}
+		for i := range row {
+			if fmt.Sprint(row[i]) != fmt.Sprint(again[i]) {
+				t.Fatalf("column %d: scanned %v, stored again as %v", i, row[i], again[i])
+			}
+		}
+		if index != 0 && (p.Control != nil || p.Content != nil) {
+			t.Fatalf("delivery %d came with the push's blobs", index)
+		}
+	})
+}
+
+// FuzzScanNotification does for notification rows what FuzzScanPushRow does
+// for push rows.
+func FuzzScanNotification(f *testing.F) {
+	f.Add(int64(-1), int64(0), int64(0), []byte("<resultnotification-message/>"))
+	f.Add(int64(3), int64(12), micros(epoch), []byte(nil))
+	f.Fuzz(func(t *testing.T, index, attempts, next int64, body []byte) {
+		row := rowValues{"pi", "p", index, "http://pi.example/", body, attempts, next}
+		n, err := scanNotification(row)
+		if err != nil {
+			var corrupt *CorruptPushError
+			if !errors.As(err, &corrupt) {
+				t.Fatalf("scanNotification: %v, want a CorruptPushError", err)
+			}
+			return
+		}
+		again := rowValues{n.PI, n.PushID, int64(n.Index), n.URL, n.Body, int64(n.Attempts), micros(n.NextAttempt)}
+		if body == nil {
+			row[4] = []byte{}
+		}
+		for i := range row {
+			if fmt.Sprint(row[i]) != fmt.Sprint(again[i]) {
+				t.Fatalf("column %d: scanned %v, stored again as %v", i, row[i], again[i])
+			}
+		}
+		if slices.Compare(n.Body, body) != 0 {
+			t.Fatalf("body %q, want %q", n.Body, body)
+		}
+	})
+}
+
+// InsertPushAsync takes p's values when it is called: the caller may reuse
+// p's scalar fields and Deliveries while the write waits in the queue.
+func TestInsertPushAsyncBindsAtCall(t *testing.T) {
+	s, _ := openTestStore(t, Options{})
+	p := testPush("pi", "p", 1, 2)
+	want := normalizedPush(p)
+	release := blockCommitter(t, s)
+	var o outcomes
+	s.InsertPushAsync(p, o.done("p"))
+	p.PI, p.ReceivedAt, p.Priority = "other", epoch.Add(time.Hour), 99
+	p.Deliveries[1].MSISDN, p.Deliveries[1].State = "changed", DeliveryAborted
+	p.Deliveries = p.Deliveries[:1]
+	u := finalUpdate(want, 0, DeliveryDelivered, epoch, "http://pi.example/")
+	s.UpdateDeliveryAsync(u, o.done("u"))
+	u.Delivery.State, u.Notify.Body = DeliveryPending, []byte("changed")
+	release()
+	if got := o.wait(); got["p"] != nil || got["u"] != nil {
+		t.Fatalf("outcomes %v", got)
+	}
+	want.Deliveries[0] = finalUpdate(want, 0, DeliveryDelivered, epoch, "").Delivery
+	checkStoredPush(t, s, want)
+	wantNote := normalizedNotification(finalUpdate(want, 0, DeliveryDelivered, epoch, "http://pi.example/").Notify)
+	if got := pendingNotifications(t, s); len(got) != 1 || !reflect.DeepEqual(got[0], wantNote) {
+		t.Errorf("outbox = %+v, want %+v", got, wantNote)
+	}
+}
