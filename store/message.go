@@ -11,13 +11,16 @@ import (
 // Errors a store reports. They are wrapped with what was being done, so test
 // for them with errors.Is.
 var (
-	// ErrNotFound: no message has the given id.
-	ErrNotFound = errors.New("store: no such message")
-	// ErrFinal: the message already reached a final state and can no longer
-	// change (the SMSC answers cancel_sm or replace_sm with a failure).
-	ErrFinal = errors.New("store: message is in a final state")
-	// ErrDuplicate: a message with the same id is already stored.
-	ErrDuplicate = errors.New("store: message id already stored")
+	// ErrNotFound: no record has the given key (a message id; a PI and
+	// push id, with a delivery index).
+	ErrNotFound = errors.New("store: not found")
+	// ErrFinal: the message or delivery already reached a final state and
+	// can no longer change (the SMSC answers cancel_sm or replace_sm with
+	// a failure; the first final state of a push's delivery wins).
+	ErrFinal = errors.New("store: already in a final state")
+	// ErrDuplicate: a record with the same key is already stored (a
+	// message id, a PI's push id, an owed notification).
+	ErrDuplicate = errors.New("store: already stored")
 	// ErrClosed: the store was closed before the operation was queued.
 	ErrClosed = errors.New("store: closed")
 )
