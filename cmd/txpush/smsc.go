@@ -9,13 +9,17 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/radio"
 	"github.com/txpush/txpush/smpp"
 	"github.com/txpush/txpush/smsc"
@@ -25,6 +29,7 @@ import (
 // smscSettings are the settings of `txpush smsc`, as flags or YAML.
 type smscSettings struct {
 	SMPP     string         `yaml:"smpp"`
+	HTTP     string         `yaml:"http"`
 	Store    string         `yaml:"store"`
 	SystemID string         `yaml:"system_id"`
 	TLSCert  string         `yaml:"tls_cert"`
@@ -78,6 +83,7 @@ func defaultSMSCSettings() smscSettings {
 
 func bindSMSCFlags(fs *flag.FlagSet, s *smscSettings) {
 	fs.StringVar(&s.SMPP, "smpp", s.SMPP, "SMPP listen `address`")
+	fs.StringVar(&s.HTTP, "http", s.HTTP, "serve Prometheus metrics at /metrics on this `address` (empty: off)")
 	fs.StringVar(&s.Store, "store", s.Store, "SQLite `file` for store-and-forward messages")
 	fs.StringVar(&s.SystemID, "system-id", s.SystemID, "system_id in bind responses")
 	fs.StringVar(&s.TLSCert, "tls-cert", s.TLSCert, "serve SMPP over TLS with this certificate `file` (PEM)")
@@ -237,18 +243,55 @@ func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout i
 	if ready != nil {
 		ready <- addr
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- sc.Serve(l) }()
+	var metricsSrv *http.Server
+	if set.HTTP != "" {
+		metricsSrv, err = serveSMSCMetrics(set.HTTP, sc, st, network, log, stdout, errc)
+		if err != nil {
+			sc.Shutdown(context.Background())
+			return err
+		}
+	}
+	var served error
 	select {
-	case err := <-errc:
-		return err
+	case served = <-errc:
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: unbinding sessions")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := sc.Shutdown(sctx); err != nil && !errors.Is(err, smpp.ErrServerClosed) {
-		return err
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(sctx)
 	}
-	return nil
+	if err := sc.Shutdown(sctx); err != nil && !errors.Is(err, smpp.ErrServerClosed) && served == nil {
+		served = err
+	}
+	return served
+}
+
+// serveSMSCMetrics serves the SMSC's metrics at /metrics on addr until
+// the returned server is shut down; an error of the server's own goes
+// to errc.
+func serveSMSCMetrics(addr string, sc *smsc.SMSC, st *store.SQLite, network *radio.Network, log *slog.Logger, stdout io.Writer, errc chan<- error) (*http.Server, error) {
+	reg := metrics.NewRegistry()
+	if err := metrics.RegisterSMSC(reg, sc, st.Stats, network); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	// Instrumented like promhttp.Handler: the scrapes are counted too.
+	mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	log.Info("metrics listening", "http", l.Addr().String())
+	fmt.Fprintf(stdout, "smsc: metrics on http://%s/metrics\n", l.Addr())
+	return srv, nil
 }
