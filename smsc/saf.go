@@ -24,10 +24,12 @@ type SAFEvents struct {
 	OnFinal func(m *store.Message)
 	// Segments turns a stored message into the SMS that go to the air (the
 	// front splits long payloads); nil sends one SMS of UserData as given,
-	// with UDHI from esm_class bit 0x40. It is called again for every
-	// attempt that starts a message afresh, so it must give the same
-	// segments (the same concatenation reference) for the same message:
-	// after a restart, segments already delivered are sent again.
+	// with UDHI from esm_class bit 0x40. It is called for every attempt
+	// that sends the message from its first segment; a retry after some
+	// segments were delivered sends the rest of the same segments (same
+	// concatenation reference), kept in memory. After a restart the message
+	// is split and sent whole again. An error, or no segments, makes the
+	// message undeliverable.
 	Segments func(m *store.Message) ([]radio.SMS, error)
 	// Traffic says which capacity the messages of an account draw on at the
 	// gate; nil makes every message person-to-person. It is asked from the
@@ -81,27 +83,31 @@ type SAFStats struct {
 // as in RestComm's SmsSet: only the queue's head is being delivered; after
 // its temporary failure the whole queue waits on one retry clock; after a
 // delivery, or a permanent failure, the next message goes at once. A message
-// whose schedule_delivery_time has not come does not hold up those behind
-// it. With SAFConfig.IndependentMessages every message has a retry clock of
-// its own, and attempts to one MSISDN may then overlap (a real network, as
+// joins its queue when its schedule_delivery_time (or first-attempt delay)
+// has come, so a scheduled message holds up nobody. With
+// SAFConfig.IndependentMessages every message has a retry clock of its own,
+// and attempts to one MSISDN may then overlap (a real network, as
 // radio.Network, answers the second with subscriberBusyForMT-SMS).
 //
-// Every attempt, retry time and final state is written to the store before
-// the queue moves on, so that the store's writes for a message stay in
-// order. LastError holds the last radio error as its network_error_code
-// value (see errormap.go), or 0x1FFF when the message could not be split.
+// The outcome of every attempt (Attempts, NextAttempt, LastError) and every
+// final state (with DoneAt) is written to the store before the queue moves
+// on, so that the store's writes for a message stay in order. LastError is
+// the radio error's network_error_code value, as errormap.go defines it
+// (the MAP error code; 0x2000 | cause for sm-DeliveryFailure; 0xFF for a
+// timeout), or 0x1FFF when the message could not be split into SMS.
 //
 // The segments of a message go back-to-back, MoreMessagesToSend set on all
 // but the last. When a segment fails, those already delivered are not sent
-// again at the retry; the engine keeps the segments in memory for that
-// until the message is done. After a restart a message starts over from
-// its first segment.
+// again at the retry: the engine keeps the message's segments in memory
+// until it is done. After a restart a message starts over from its first
+// segment.
 //
-// The engine starts no goroutine and keeps no timer per message: one clock
-// timer serves a heap of queues, each due when its retry clock runs out, its
-// next scheduled message may go, or a message's validity ends. A waiting
-// message costs the store.Message the front submitted plus about a hundred
-// bytes. Work on a queue takes time in proportion to its length.
+// The engine starts no goroutine and keeps no clock timer per message: one
+// timer serves a heap of events, one per queue (its retry clock) and one per
+// message (its validity end, or its scheduled time). A waiting message costs
+// the store.Message the front submitted plus about 170 bytes, and a
+// destination about 240 more; every operation takes time logarithmic in the
+// number of waiting messages, whatever the length of the queues.
 //
 // The engine calls the store, the gate, the air and the events without its
 // lock held, so any of them may call back at once. It is safe for concurrent
@@ -121,7 +127,7 @@ type SAFEngine struct {
 	closed   bool
 	messages map[string]*safEntry // not final, or final with the write pending
 	dests    map[string]*safDest  // by MSISDN
-	due      laneHeap             // lanes with a wake time
+	events   safEventHeap
 	timer    clock.Timer
 	timerAt  time.Time // when timer fires; zero when it is not armed
 	stats    SAFStats  // counters only; the gauges are computed
@@ -130,7 +136,7 @@ type SAFEngine struct {
 	lanes    int
 }
 
-// safDest is everything waiting for one MSISDN.
+// safDest is everything queued for one MSISDN.
 type safDest struct {
 	msisdn string
 	lanes  []*safLane // one queue, or one lane per message when independent
@@ -139,22 +145,27 @@ type safDest struct {
 // safLane is a first-in, first-out queue of messages that share a retry
 // clock: all the messages to one MSISDN, or a single message.
 type safLane struct {
-	dest     *safDest
-	entries  []*safEntry
-	inFlight *safEntry // the message being delivered, if any
+	dest *safDest
+	// entries[head:] holds the queue; a message taken out of the middle
+	// leaves a nil, skipped at the head and squeezed out now and then.
+	entries    []*safEntry
+	head, live int
+	inFlight   *safEntry // the message being delivered, if any
 	// failures counts temporary failures since the last delivery (busy
 	// ones aside): what the retry schedule is asked with.
 	failures int
 	// retryAt is the retry clock: no attempt before it (zero: none).
 	retryAt time.Time
-	wake    time.Time // when the lane must next be looked at; zero: never
-	index   int       // in the engine's heap; -1 when not there
+	wake    safEvent // at retryAt, while the queue waits for it
 }
 
 // safEntry is one message the engine holds.
 type safEntry struct {
-	m    *store.Message
+	m *store.Message
+	// lane is the queue the message is in, and pos its index in
+	// lane.entries; lane is nil while the message waits for NotBefore.
 	lane *safLane
+	pos  int
 	// sent counts the segments delivered in the current round, and segs
 	// holds the segments while some but not all are delivered, so that the
 	// retry sends the rest with the same concatenation reference.
@@ -163,9 +174,12 @@ type safEntry struct {
 	// changing is set while a Cancel or Replace writes to the store: the
 	// message is neither attempted nor expired meanwhile.
 	changing bool
-	// final is set once the message is final and out of its lane, until
+	// final is set once the message is final and out of its queue, until
 	// its final state is stored.
 	final bool
+	// check is due when the message must be looked at without its queue:
+	// at NotBefore to join the queue, at ExpiresAt to expire.
+	check safEvent
 }
 
 // safWork is what the engine decided under its lock and carries out once
@@ -269,8 +283,10 @@ func (e *SAFEngine) Submit(m *store.Message, done func(error)) {
 		if !e.closed {
 			// Closed meanwhile: the message is stored, and Recover will
 			// take it up in the next run.
-			l, _ := e.addLocked(m)
-			e.stepLocked(l, e.clk.Now(), &w)
+			now := e.clk.Now()
+			if l, _ := e.addLocked(m, now); l != nil {
+				e.stepLocked(l, now, &w)
+			}
 		}
 		e.mu.Unlock()
 		done(nil)
@@ -303,26 +319,29 @@ func (e *SAFEngine) Recover(ctx context.Context) error {
 		e.mu.Unlock()
 		return ErrSAFClosed
 	}
-	var touched []*safLane
+	now := e.clk.Now()
+	touched := make(map[*safLane]bool)
+	var lanes []*safLane // touched, in a fixed order
 	for _, m := range found {
 		if _, held := e.messages[m.ID]; held || m.Dest.Addr == "" {
 			continue
 		}
-		l, made := e.addLocked(m)
-		if made {
-			// The lane's retry clock is its oldest message's.
-			if m.Attempts > 0 {
-				l.retryAt = m.NextAttempt
-				l.failures = m.Attempts
-			}
-		}
-		if !slices.Contains(touched, l) {
-			touched = append(touched, l)
-		}
 		e.stats.Recovered++
+		l, made := e.addLocked(m, now)
+		if l == nil {
+			continue // scheduled for later
+		}
+		if made && m.Attempts > 0 {
+			// The queue's retry clock is its oldest message's.
+			l.retryAt = m.NextAttempt
+			l.failures = m.Attempts
+		}
+		if !touched[l] {
+			touched[l] = true
+			lanes = append(lanes, l)
+		}
 	}
-	now := e.clk.Now()
-	for _, l := range touched {
+	for _, l := range lanes {
 		e.stepLocked(l, now, &w)
 	}
 	e.mu.Unlock()
@@ -369,13 +388,16 @@ func (e *SAFEngine) Cancel(ctx context.Context, id string) error {
 	var w safWork
 	e.mu.Lock()
 	en.changing = false
-	l := en.lane
+	now := e.clk.Now()
 	if err == nil {
 		en.m.State, en.m.DoneAt = u.State, u.DoneAt
-		e.finishLocked(en)
+		if l := e.finishLocked(en); l != nil {
+			e.stepLocked(l, now, &w)
+		}
 		delete(e.messages, id)
+	} else {
+		e.changedLocked(en, now, &w)
 	}
-	e.stepLocked(l, e.clk.Now(), &w)
 	e.mu.Unlock()
 	if err == nil && e.ev.OnFinal != nil {
 		e.ev.OnFinal(en.m)
@@ -409,8 +431,9 @@ func (e *SAFEngine) cancelStored(ctx context.Context, id string) error {
 
 // Replace applies a replace_sm to a message that is not final, with the
 // errors of Cancel. The new text is sent from its first segment, even if
-// some segments of the old one were delivered. A new NotBefore moves the
-// message's next attempt; a new ExpiresAt in the past expires it at once.
+// some segments of the old one were delivered. A new NotBefore in the
+// future takes the message out of its queue until then; a new ExpiresAt in
+// the past expires it at once.
 func (e *SAFEngine) Replace(ctx context.Context, id string, r store.Replacement) error {
 	r.UserData = slices.Clone(r.UserData)
 	e.mu.Lock()
@@ -426,7 +449,11 @@ func (e *SAFEngine) Replace(ctx context.Context, id string, r store.Replacement)
 	}
 	en.changing = true
 	if !r.NotBefore.IsZero() {
-		r.NextAttempt = later(e.clk.Now(), later(en.lane.retryAt, r.NotBefore))
+		retryAt := time.Time{}
+		if en.lane != nil {
+			retryAt = en.lane.retryAt
+		}
+		r.NextAttempt = later(e.clk.Now(), later(retryAt, r.NotBefore))
 	}
 	e.mu.Unlock()
 
@@ -435,6 +462,7 @@ func (e *SAFEngine) Replace(ctx context.Context, id string, r store.Replacement)
 	var w safWork
 	e.mu.Lock()
 	en.changing = false
+	now := e.clk.Now()
 	if err == nil {
 		m := en.m
 		m.UserData, m.RegisteredDelivery = r.UserData, r.RegisteredDelivery
@@ -448,8 +476,13 @@ func (e *SAFEngine) Replace(ctx context.Context, id string, r store.Replacement)
 			}
 		}
 		en.sent, en.segs = 0, nil
+		if l := en.lane; l != nil && now.Before(m.NotBefore) {
+			// Out of the queue until its new time.
+			e.dequeueLocked(en)
+			e.stepLocked(l, now, &w)
+		}
 	}
-	e.stepLocked(en.lane, e.clk.Now(), &w)
+	e.changedLocked(en, now, &w)
 	e.mu.Unlock()
 	e.do(&w)
 	return err
@@ -460,10 +493,19 @@ func (e *SAFEngine) changeableLocked(en *safEntry, doing string) error {
 	switch {
 	case en.final:
 		return fmt.Errorf("smsc: %s message %q (%v): %w", doing, en.m.ID, en.m.State, store.ErrFinal)
-	case en.changing || en.lane.inFlight == en:
+	case en.changing || (en.lane != nil && en.lane.inFlight == en):
 		return fmt.Errorf("smsc: %s message %q: %w", doing, en.m.ID, ErrBusy)
 	}
 	return nil
+}
+
+// changedLocked catches up with what was held back while en was being
+// changed: its expiry, its joining the queue, the queue's next attempt.
+func (e *SAFEngine) changedLocked(en *safEntry, now time.Time, w *safWork) {
+	e.checkLocked(en, now, w)
+	if !en.final && en.lane != nil {
+		e.stepLocked(en.lane, now, w)
+	}
 }
 
 // Stats returns a snapshot of the counters.
@@ -510,100 +552,156 @@ func (e *SAFEngine) alert(msisdn string) {
 	e.do(&w)
 }
 
-// addLocked puts m at the tail of its lane, making the lane if needed, and
-// returns the lane and whether it is new. The caller steps it.
-func (e *SAFEngine) addLocked(m *store.Message) (l *safLane, made bool) {
-	d := e.dests[m.Dest.Addr]
+// addLocked takes up m: it puts m in its queue, making the queue if needed,
+// and returns the queue and whether it is new; or, if m's NotBefore has not
+// come, it returns nil and m joins its queue then. The caller steps the
+// queue.
+func (e *SAFEngine) addLocked(m *store.Message, now time.Time) (l *safLane, made bool) {
+	en := &safEntry{m: m, check: safEvent{index: -1}}
+	en.check.entry = en
+	e.messages[m.ID] = en
+	e.waiting++
+	if now.Before(m.NotBefore) {
+		e.setCheckLocked(en, now)
+		return nil, false
+	}
+	l, made = e.enqueueLocked(en)
+	e.setCheckLocked(en, now)
+	return l, made
+}
+
+// enqueueLocked puts en at the tail of its queue.
+func (e *SAFEngine) enqueueLocked(en *safEntry) (l *safLane, made bool) {
+	addr := en.m.Dest.Addr
+	d := e.dests[addr]
 	if d == nil {
-		d = &safDest{msisdn: m.Dest.Addr}
-		e.dests[m.Dest.Addr] = d
+		d = &safDest{msisdn: addr}
+		e.dests[addr] = d
 	}
 	if !e.cfg.IndependentMessages && len(d.lanes) > 0 {
 		l = d.lanes[0]
 	} else {
-		l, made = &safLane{dest: d, index: -1}, true
+		l, made = &safLane{dest: d, wake: safEvent{index: -1}}, true
+		l.wake.lane = l
 		d.lanes = append(d.lanes, l)
 		e.lanes++
 	}
-	en := &safEntry{m: m, lane: l}
+	en.lane, en.pos = l, len(l.entries)
 	l.entries = append(l.entries, en)
-	e.messages[m.ID] = en
-	e.waiting++
+	l.live++
 	return l, made
 }
 
-// stepLocked brings l up to date at now: it expires the messages whose
-// validity has ended, starts an attempt if one is due, and otherwise sets
-// the lane's wake time. The work it decides is added to w.
+// dequeueLocked takes en out of its queue. The caller steps the queue.
+func (e *SAFEngine) dequeueLocked(en *safEntry) {
+	l := en.lane
+	l.entries[en.pos] = nil
+	l.live--
+	en.lane = nil
+	// Squeeze out the gaps once they are half the slice.
+	if n := len(l.entries); n > 16 && n > 2*l.live {
+		kept := l.entries[:0]
+		for _, q := range l.entries[l.head:] {
+			if q != nil {
+				q.pos = len(kept)
+				kept = append(kept, q)
+			}
+		}
+		clear(l.entries[len(kept):])
+		l.entries, l.head = kept, 0
+	}
+}
+
+// frontLocked returns the message at the head of l, or nil.
+func (l *safLane) frontLocked() *safEntry {
+	for l.head < len(l.entries) {
+		if en := l.entries[l.head]; en != nil {
+			return en
+		}
+		l.head++
+	}
+	// Empty: start the slice over.
+	l.entries, l.head = l.entries[:0], 0
+	return nil
+}
+
+// stepLocked moves l on at now: it starts an attempt of the head if the
+// retry clock allows, sets the wake event otherwise, and forgets l once it
+// is empty. The work it decides is added to w.
 func (e *SAFEngine) stepLocked(l *safLane, now time.Time, w *safWork) {
 	if e.closed {
 		return
 	}
 	if l.inFlight != nil {
 		// The attempt's end steps the lane again.
-		e.unscheduleLocked(l)
+		e.clearEventLocked(&l.wake)
 		return
 	}
-	for i := 0; i < len(l.entries); {
-		en := l.entries[i]
-		if en.changing || !expired(en.m, now) {
-			i++
-			continue
-		}
-		en.m.State, en.m.DoneAt = store.Expired, now
-		e.finishLocked(en) // removes l.entries[i]
-		w.finals = append(w.finals, en)
-	}
-	if len(l.entries) == 0 {
+	head := l.frontLocked()
+	if head == nil {
 		e.dropLocked(l)
 		return
 	}
-	if !now.Before(l.retryAt) {
-		for _, en := range l.entries {
-			if now.Before(en.m.NotBefore) {
-				continue // scheduled for later: it holds up nobody
-			}
-			if en.changing {
-				break // the cancel or replace steps the lane when it ends
-			}
-			l.inFlight = en
-			en.m.Attempts++
-			e.inFlight++
-			e.stats.Attempts++
-			e.unscheduleLocked(l)
-			w.starts = append(w.starts, en)
-			return
-		}
+	if now.Before(l.retryAt) {
+		e.setEventLocked(&l.wake, l.retryAt, now)
+		return
 	}
-	e.scheduleLocked(l, e.wakeLocked(l, now), now)
+	e.clearEventLocked(&l.wake)
+	if head.changing {
+		return // the cancel or replace steps the lane when it ends
+	}
+	l.inFlight = head
+	head.m.Attempts++
+	e.inFlight++
+	e.stats.Attempts++
+	w.starts = append(w.starts, head)
 }
 
-// wakeLocked returns the next time after now that l needs a look: the
-// first validity end or the first time a message may go, whichever comes
-// first (zero if none). Messages being changed are left out: the change
-// steps the lane when it ends.
-func (e *SAFEngine) wakeLocked(l *safLane, now time.Time) time.Time {
-	var wake time.Time
-	for _, en := range l.entries {
-		if en.changing {
-			continue
-		}
-		for _, t := range [2]time.Time{en.m.ExpiresAt, later(l.retryAt, en.m.NotBefore)} {
-			if t.After(now) && (wake.IsZero() || t.Before(wake)) {
-				wake = t
-			}
-		}
+// checkLocked does what is due for en on its own at now: expiry, or
+// joining its queue at NotBefore; then sets its next check. A message in
+// the air or being changed is left to the end of that.
+func (e *SAFEngine) checkLocked(en *safEntry, now time.Time, w *safWork) {
+	if en.final || en.changing || (en.lane != nil && en.lane.inFlight == en) {
+		return
 	}
-	return wake
+	if expired(en.m, now) {
+		en.m.State, en.m.DoneAt = store.Expired, now
+		if l := e.finishLocked(en); l != nil {
+			e.stepLocked(l, now, w)
+		}
+		w.finals = append(w.finals, en)
+		return
+	}
+	if en.lane == nil && !now.Before(en.m.NotBefore) {
+		l, _ := e.enqueueLocked(en)
+		e.stepLocked(l, now, w)
+	}
+	e.setCheckLocked(en, now)
 }
 
-// finishLocked takes en, just made final, out of its lane; it stays among
-// the engine's messages until its final state is stored.
-func (e *SAFEngine) finishLocked(en *safEntry) {
+// setCheckLocked sets en's check event: its NotBefore while it waits for
+// it, else its validity end (if it has one).
+func (e *SAFEngine) setCheckLocked(en *safEntry, now time.Time) {
+	at := en.m.ExpiresAt
+	if en.lane == nil && (at.IsZero() || en.m.NotBefore.Before(at)) {
+		at = en.m.NotBefore
+	}
+	if at.IsZero() {
+		e.clearEventLocked(&en.check)
+		return
+	}
+	e.setEventLocked(&en.check, at, now)
+}
+
+// finishLocked takes en, just made final, out of its queue, and returns
+// the queue (nil if it was in none) for the caller to step. The message
+// stays among the engine's messages until its final state is stored.
+func (e *SAFEngine) finishLocked(en *safEntry) *safLane {
 	l := en.lane
-	if i := slices.Index(l.entries, en); i >= 0 {
-		l.entries = slices.Delete(l.entries, i, i+1)
+	if l != nil {
+		e.dequeueLocked(en)
 	}
+	e.clearEventLocked(&en.check)
 	en.final = true
 	en.segs = nil
 	e.waiting--
@@ -617,11 +715,12 @@ func (e *SAFEngine) finishLocked(en *safEntry) {
 	case store.Deleted:
 		e.stats.Deleted++
 	}
+	return l
 }
 
 // dropLocked forgets an empty lane.
 func (e *SAFEngine) dropLocked(l *safLane) {
-	e.unscheduleLocked(l)
+	e.clearEventLocked(&l.wake)
 	d := l.dest
 	if i := slices.Index(d.lanes, l); i >= 0 {
 		d.lanes = slices.Delete(d.lanes, i, i+1)
@@ -632,58 +731,19 @@ func (e *SAFEngine) dropLocked(l *safLane) {
 	}
 }
 
-// scheduleLocked sets l's wake time (zero: none) and keeps the engine's
-// timer armed for the earliest.
-func (e *SAFEngine) scheduleLocked(l *safLane, wake, now time.Time) {
-	if wake.IsZero() {
-		e.unscheduleLocked(l)
-		return
-	}
-	l.wake = wake
-	if l.index < 0 {
-		heap.Push(&e.due, l)
-	} else {
-		heap.Fix(&e.due, l.index)
-	}
-	e.armLocked(now)
-}
-
-func (e *SAFEngine) unscheduleLocked(l *safLane) {
-	if l.index >= 0 {
-		heap.Remove(&e.due, l.index)
-	}
-	l.wake = time.Time{}
-}
-
-// armLocked makes the timer fire no later than the earliest wake time. A
-// timer that fires early, or for a lane since rescheduled, finds nothing
-// due and re-arms itself.
-func (e *SAFEngine) armLocked(now time.Time) {
-	if len(e.due) == 0 || e.closed {
-		return
-	}
-	next := e.due[0].wake
-	if !e.timerAt.IsZero() && !next.Before(e.timerAt) {
-		return
-	}
-	if e.timer == nil {
-		e.timer = e.clk.AfterFunc(next.Sub(now), e.fire)
-	} else {
-		e.timer.Reset(next.Sub(now))
-	}
-	e.timerAt = next
-}
-
-// fire runs on the clock: it steps every lane that is due.
+// fire runs on the clock: it handles every event that is due.
 func (e *SAFEngine) fire() {
 	var w safWork
 	e.mu.Lock()
 	e.timerAt = time.Time{}
 	now := e.clk.Now()
-	for len(e.due) > 0 && !now.Before(e.due[0].wake) && !e.closed {
-		l := e.due[0]
-		e.unscheduleLocked(l)
-		e.stepLocked(l, now, &w)
+	for len(e.events) > 0 && !now.Before(e.events[0].at) && !e.closed {
+		ev := heap.Pop(&e.events).(*safEvent)
+		if ev.lane != nil {
+			e.stepLocked(ev.lane, now, &w)
+		} else {
+			e.checkLocked(ev.entry, now, &w)
+		}
 	}
 	e.armLocked(now)
 	e.mu.Unlock()
@@ -794,7 +854,7 @@ func (e *SAFEngine) segmentDone(en *safEntry, segs []radio.SMS, i int, r radio.R
 			delay = e.cfg.Schedule.Delay(l.failures, err)
 		}
 		l.retryAt = now.Add(max(delay, 0))
-		m.NextAttempt = later(l.retryAt, m.NotBefore)
+		m.NextAttempt = l.retryAt
 		u := updateOf(m)
 		e.mu.Unlock()
 		e.store.UpdateAsync(u, e.checkStored)
@@ -819,13 +879,17 @@ func (e *SAFEngine) unsplittable(en *safEntry) {
 }
 
 // release ends l's attempt, once its outcome has been handed to the store,
-// and moves the lane on.
+// and moves the lane on. The message, if still waiting, catches up with a
+// check (its expiry) held back during the attempt.
 func (e *SAFEngine) release(l *safLane) {
 	var w safWork
 	e.mu.Lock()
+	en := l.inFlight
 	l.inFlight = nil
 	e.inFlight--
-	e.stepLocked(l, e.clk.Now(), &w)
+	now := e.clk.Now()
+	e.checkLocked(en, now, &w)
+	e.stepLocked(l, now, &w)
 	e.mu.Unlock()
 	e.do(&w)
 }
@@ -880,29 +944,77 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// laneHeap orders lanes by wake time (container/heap).
-type laneHeap []*safLane
+// A safEvent is something due at a time: a queue's retry clock running
+// out (lane set), or a message's check (entry set). Events live in the
+// lanes and entries themselves; the engine keeps the pending ones in a heap
+// and one clock timer armed for the earliest.
+type safEvent struct {
+	at    time.Time
+	index int // in the heap; -1 when not pending
+	lane  *safLane
+	entry *safEntry
+}
 
-func (h laneHeap) Len() int           { return len(h) }
-func (h laneHeap) Less(i, j int) bool { return h[i].wake.Before(h[j].wake) }
-func (h laneHeap) Swap(i, j int) {
+// setEventLocked makes ev due at at, and keeps the timer armed for the
+// earliest event.
+func (e *SAFEngine) setEventLocked(ev *safEvent, at, now time.Time) {
+	ev.at = at
+	if ev.index < 0 {
+		heap.Push(&e.events, ev)
+	} else {
+		heap.Fix(&e.events, ev.index)
+	}
+	e.armLocked(now)
+}
+
+func (e *SAFEngine) clearEventLocked(ev *safEvent) {
+	if ev.index >= 0 {
+		heap.Remove(&e.events, ev.index)
+	}
+}
+
+// armLocked makes the timer fire no later than the earliest event. A timer
+// that fires early, or for an event since moved, finds nothing due and
+// re-arms itself.
+func (e *SAFEngine) armLocked(now time.Time) {
+	if len(e.events) == 0 || e.closed {
+		return
+	}
+	next := e.events[0].at
+	if !e.timerAt.IsZero() && !next.Before(e.timerAt) {
+		return
+	}
+	if e.timer == nil {
+		e.timer = e.clk.AfterFunc(next.Sub(now), e.fire)
+	} else {
+		e.timer.Reset(next.Sub(now))
+	}
+	e.timerAt = next
+}
+
+// safEventHeap orders events by time (container/heap).
+type safEventHeap []*safEvent
+
+func (h safEventHeap) Len() int           { return len(h) }
+func (h safEventHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h safEventHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index = i
 	h[j].index = j
 }
 
-func (h *laneHeap) Push(x any) {
-	l := x.(*safLane)
-	l.index = len(*h)
-	*h = append(*h, l)
+func (h *safEventHeap) Push(x any) {
+	ev := x.(*safEvent)
+	ev.index = len(*h)
+	*h = append(*h, ev)
 }
 
-func (h *laneHeap) Pop() any {
+func (h *safEventHeap) Pop() any {
 	old := *h
 	n := len(old)
-	l := old[n-1]
+	ev := old[n-1]
 	old[n-1] = nil
-	l.index = -1
+	ev.index = -1
 	*h = old[:n-1]
-	return l
+	return ev
 }

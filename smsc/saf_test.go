@@ -34,6 +34,9 @@ type safAir struct {
 	latency time.Duration
 	fate    func(sms radio.SMS, at time.Duration, earlier int) *radio.Error
 
+	// sent, if not nil, receives each SMS once its answer is scheduled.
+	sent chan radio.SMS
+
 	mu    sync.Mutex
 	calls []safCall
 }
@@ -56,6 +59,9 @@ func (a *safAir) Deliver(sms radio.SMS, done func(radio.Result)) {
 	a.clk.AfterFunc(a.latency, func() {
 		done(radio.Result{Err: err, Start: start, End: a.clk.Now()})
 	})
+	if a.sent != nil {
+		a.sent <- sms
+	}
 }
 
 // callsTo returns the SMS sent to dest, in order.
@@ -402,6 +408,34 @@ func TestSAFValidityExpiry(t *testing.T) {
 	h.at(10*time.Hour + time.Minute)
 	checkTimes(t, "attempts", h.air.timesTo("358401000004"), seconds(36000))
 	h.final(id2, store.Expired, 10*time.Hour+2*time.Second)
+}
+
+// TestSAFExpiryDuringAttempt: a validity that ends while an attempt is in
+// the air lets the attempt decide: delivered is delivered; a temporary
+// failure then expires the message at once.
+func TestSAFExpiryDuringAttempt(t *testing.T) {
+	for _, tt := range []struct {
+		fail  bool
+		state store.State
+	}{{false, store.Delivered}, {true, store.Expired}} {
+		t.Run(tt.state.String(), func(t *testing.T) {
+			h := newSAFHarness(t, safOptions{latency: 10 * time.Second, fate: func(radio.SMS, time.Duration, int) *radio.Error {
+				if tt.fail {
+					return errSystem
+				}
+				return nil
+			}})
+			m := h.message("358401000008")
+			m.ExpiresAt = safEpoch.Add(5 * time.Second)
+			id := h.submit(m)
+			h.at(time.Hour)
+			checkTimes(t, "attempts", h.air.timesTo("358401000008"), seconds(0))
+			h.final(id, tt.state, 10*time.Second)
+			if s := h.e.Stats(); s.Waiting != 0 || s.Delivered+s.Expired != 1 {
+				t.Errorf("stats %+v", s)
+			}
+		})
+	}
 }
 
 func TestSAFPermanentFailure(t *testing.T) {
@@ -760,7 +794,7 @@ func TestSAFRecoverSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk1 := clock.NewVirtual(safEpoch)
-	air1 := &safAir{clk: clk1, latency: time.Second, fate: absentUntil(time.Hour)}
+	air1 := &safAir{clk: clk1, latency: time.Second, fate: absentUntil(time.Hour), sent: make(chan radio.SMS, 1)}
 	e1 := NewSAFEngine(clk1, air1, nil, nil, st1, SAFConfig{}, SAFEvents{
 		OnFinal: func(m *store.Message) { t.Errorf("first run: %s final (%v)", m.ID, m.State) },
 	})
@@ -774,7 +808,7 @@ func TestSAFRecoverSQLite(t *testing.T) {
 	if err := <-stored; err != nil {
 		t.Fatal(err)
 	}
-	clk1.WaitForTimers(1) // the air's answer: the attempt has begun
+	<-air1.sent // the attempt has begun, from the store's goroutine
 	clk1.AdvanceTo(safEpoch.Add(2 * time.Second))
 	e1.Close()
 	if err := st1.Close(); err != nil { // commits what was queued
@@ -1239,7 +1273,7 @@ func (f airFunc) Deliver(sms radio.SMS, done func(radio.Result)) { f(sms, done) 
 func (e *SAFEngine) held() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return len(e.messages) + len(e.dests) + len(e.due)
+	return len(e.messages) + len(e.dests) + len(e.events)
 }
 
 // safFailingStore fails every write of a final state.

@@ -26,8 +26,8 @@ import (
 // return, on the caller's goroutine. A caller must therefore not hold, while
 // calling them, a lock that done takes.
 //
-// A Memory is safe for concurrent use. The zero value is not usable; call
-// NewMemory.
+// A Memory is safe for concurrent use. The zero value is an empty store
+// ready to use.
 type Memory struct {
 	mu       sync.Mutex
 	messages map[string]*Message
@@ -78,6 +78,9 @@ func (s *Memory) insert(m *Message) error {
 	defer s.mu.Unlock()
 	if _, taken := s.messages[c.ID]; taken {
 		return fmt.Errorf("store: inserting message %q: %w", c.ID, ErrDuplicate)
+	}
+	if s.messages == nil {
+		s.messages = make(map[string]*Message)
 	}
 	s.messages[c.ID] = c
 	return nil
@@ -233,5 +236,5 @@ func storedCopy(m *Message) *Message {
 }
 
 // storedTime is t as a store keeps it: microseconds, UTC, no monotonic
-// reading.
-func storedTime(t time.Time) time.Time { return fromMicros(micros(t)) }
+// reading. The zero time stays zero.
+func storedTime(t time.Time) time.Time { return time.UnixMicro(t.UnixMicro()).UTC() }

@@ -18,6 +18,7 @@ var confEpoch = time.Date(2026, 3, 5, 12, 30, 0, 0, time.UTC)
 
 func confEachStore(t *testing.T, test func(t *testing.T, s MessageStore)) {
 	t.Run("Memory", func(t *testing.T) { test(t, NewMemory()) })
+	t.Run("MemoryZero", func(t *testing.T) { test(t, new(Memory)) })
 	t.Run("SQLite", func(t *testing.T) {
 		s, err := OpenSQLite(filepath.Join(t.TempDir(), "smsc.db"), Options{})
 		if err != nil {
