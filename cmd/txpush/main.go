@@ -22,6 +22,7 @@ var commands = map[string]command{
 	"push":    {"a Push Initiator from the shell: push, status, cancel over PAP", runPush},
 	"wap":     {"encode, wrap and decode WAP push content", runWap},
 	"handset": {"a handset emulator bound to an SMSC as an SMPP receiver", runHandset},
+	"wapgw":   {"the WAP gateway: the pull proxy handsets fetch pushed URLs through", runWapgw},
 }
 
 func main() {
