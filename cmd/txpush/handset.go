@@ -12,9 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/txpush/txpush/handset"
@@ -48,12 +46,6 @@ func bindHandsetFlags(fs *flag.FlagSet, s *handsetSettings) {
 	fs.BoolVar(&s.TLS, "tls", s.TLS, "bind over TLS")
 	fs.StringVar(&s.TLSCA, "tls-ca", s.TLSCA, "with --tls, trust the SMSC certificates signed by this CA `file` (PEM) instead of the system's")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
-}
-
-func runHandset(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return handsetMain(ctx, args, stdout, stderr)
 }
 
 // handsetMain runs a handset bound to an SMSC until ctx ends, printing one

@@ -3,11 +3,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"sort"
+	"syscall"
 )
 
 // command is one subcommand of txpush.
@@ -18,11 +21,21 @@ type command struct {
 
 var commands = map[string]command{
 	"version": {"print the version of txpush and of Go", runVersion},
-	"smsc":    {"the push SMSC daemon (SMPP server)", runSMSC},
-	"push":    {"a Push Initiator from the shell: push, status, cancel over PAP", runPush},
+	"smsc":    {"the push SMSC daemon (SMPP server)", untilSignal(smscMain)},
+	"push":    {"a Push Initiator from the shell: push, status, cancel over PAP", untilSignal(pushMain)},
 	"wap":     {"encode, wrap and decode WAP push content", runWap},
-	"handset": {"a handset emulator bound to an SMSC as an SMPP receiver", runHandset},
-	"wapgw":   {"the WAP gateway: the pull proxy handsets fetch pushed URLs through", runWapgw},
+	"handset": {"a handset emulator bound to an SMSC as an SMPP receiver", untilSignal(handsetMain)},
+	"wapgw":   {"the WAP gateway: the pull proxy handsets fetch pushed URLs through", untilSignal(wapgwMain)},
+}
+
+// untilSignal runs a command with a context that ends on SIGINT or
+// SIGTERM, so that daemons unbind and drain before they exit.
+func untilSignal(main func(ctx context.Context, args []string, stdout, stderr io.Writer) int) func([]string, io.Writer, io.Writer) int {
+	return func(args []string, stdout, stderr io.Writer) int {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		return main(ctx, args, stdout, stderr)
+	}
 }
 
 func main() {

@@ -11,9 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/txpush/txpush/mms"
@@ -72,12 +70,6 @@ func bindPushFlags(fs *flag.FlagSet, s *pushSettings) {
 	fs.BoolVar(&s.Wait, "wait", false, "receive the result notification here and print it (listens on --listen unless --notify is given)")
 	fs.DurationVar(&s.WaitTimeout, "wait-timeout", 2*time.Minute, "how long --wait waits")
 	fs.StringVar(&s.Listen, "listen", "127.0.0.1:0", "address the --wait listener binds")
-}
-
-func runPush(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return pushMain(ctx, args, stdout, stderr)
 }
 
 func pushMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -385,18 +377,11 @@ func pushStatus(ctx context.Context, c *pap.Client, hdr pap.Header, s pushSettin
 	}
 	ok := true
 	for _, r := range resp.Results {
-		var as []string
-		for _, a := range r.Addresses {
-			as = append(as, a.String())
-		}
 		fmt.Fprintf(stdout, "statusquery-result push-id=%s addresses=%s message-state=%s code=%d (%s) desc=%q\n",
-			resp.PushID, strings.Join(as, ","), r.State, r.Code, r.Code.Text(), r.Desc)
+			resp.PushID, joinAddresses(r.Addresses), r.State, r.Code, r.Code.Text(), r.Desc)
 		ok = ok && r.Code.Success()
 	}
-	if !ok {
-		return 1
-	}
-	return 0
+	return exitCode(ok)
 }
 
 func pushCancel(ctx context.Context, c *pap.Client, hdr pap.Header, s pushSettings, addrs []pap.Address, stdout, stderr io.Writer) int {
@@ -411,15 +396,24 @@ func pushCancel(ctx context.Context, c *pap.Client, hdr pap.Header, s pushSettin
 	}
 	ok := true
 	for _, r := range resp.Results {
-		var as []string
-		for _, a := range r.Addresses {
-			as = append(as, a.String())
-		}
-		fmt.Fprintf(stdout, "cancel-result push-id=%s addresses=%s code=%d (%s) desc=%q\n", resp.PushID, strings.Join(as, ","), r.Code, r.Code.Text(), r.Desc)
+		fmt.Fprintf(stdout, "cancel-result push-id=%s addresses=%s code=%d (%s) desc=%q\n",
+			resp.PushID, joinAddresses(r.Addresses), r.Code, r.Code.Text(), r.Desc)
 		ok = ok && r.Code.Success()
 	}
-	if !ok {
-		return 1
+	return exitCode(ok)
+}
+
+func joinAddresses(as []pap.Address) string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.String()
 	}
-	return 0
+	return strings.Join(out, ",")
+}
+
+func exitCode(ok bool) int {
+	if ok {
+		return 0
+	}
+	return 1
 }

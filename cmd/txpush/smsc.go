@@ -10,10 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -130,21 +128,14 @@ func parseAccount(v string) (smsc.Account, error) {
 	return a, nil
 }
 
-func runSMSC(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return smscMain(ctx, args, stdout, stderr, nil)
-}
-
-// smscMain runs the SMSC until ctx ends. ready, when set, receives the
-// SMPP address once the SMSC listens (for tests).
-func smscMain(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+// smscMain runs the SMSC until ctx ends.
+func smscMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	set := defaultSMSCSettings()
 	log, code, ok := daemonArgs("smsc", args, stderr, &set, bindSMSCFlags, func(s *smscSettings) string { return s.LogLevel })
 	if !ok {
 		return code
 	}
-	if err := serveSMSC(ctx, set, log, stdout, ready); err != nil {
+	if err := serveSMSC(ctx, set, log, stdout); err != nil {
 		log.Error("smsc stopped", "err", err)
 		return 1
 	}
@@ -192,7 +183,7 @@ func smscConfig(set smscSettings, clk clock.Clock, log *slog.Logger) (smsc.Confi
 	return cfg, nil
 }
 
-func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout io.Writer, ready chan<- string) error {
+func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout io.Writer) error {
 	clk := clock.Real()
 	cfg, err := smscConfig(set, clk, log)
 	if err != nil {
@@ -240,9 +231,6 @@ func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout i
 		log.Warn("no account configured: accepting binds from loopback addresses only")
 	}
 	fmt.Fprintf(stdout, "smsc: SMPP on %s\n", addr)
-	if ready != nil {
-		ready <- addr
-	}
 	errc := make(chan error, 2)
 	go func() { errc <- sc.Serve(l) }()
 	var metricsSrv *http.Server

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/txpush/txpush/wapgw"
@@ -43,12 +41,6 @@ func bindWapgwFlags(fs *flag.FlagSet, s *wapgwSettings) {
 	fs.DurationVar(&s.Timeout, "timeout", s.Timeout, "longest a fetch may take, body included; past it the client gets 504")
 	fs.Int64Var(&s.MaxBody, "max-body", s.MaxBody, "largest response body in `octets`; a larger one is answered 502")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error (info logs every request)")
-}
-
-func runWapgw(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return wapgwMain(ctx, args, stdout, stderr)
 }
 
 // wapgwMain runs the WAP gateway until ctx ends, then lets the fetches in

@@ -1,10 +1,13 @@
 package wbxml
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/txpush/txpush/wap/internal/uintvar"
 )
 
 // Global tokens (WAP-192-WBXML section 7.1), valid in every code page.
@@ -76,22 +79,15 @@ func (d *decoder) byte(expected string) (byte, error) {
 // mbUint32 reads a multi-byte unsigned integer (section 5.1): big-endian
 // groups of 7 bits, the high bit set on every octet but the last.
 func (d *decoder) mbUint32(what string) (uint32, error) {
-	start := d.pos
-	var v uint32
-	for i := 0; ; i++ {
-		if d.pos >= len(d.b) {
-			return 0, truncated(d.pos, what+" (multi-byte integer)")
-		}
-		c := d.b[d.pos]
-		d.pos++
-		if v > 0x01FFFFFF {
-			return 0, d.errorf(start, "%s does not fit in 32 bits", what)
-		}
-		v = v<<7 | uint32(c&0x7F)
-		if c&0x80 == 0 {
-			return v, nil
-		}
+	v, n, err := uintvar.Decode(d.b[d.pos:])
+	switch {
+	case errors.Is(err, uintvar.ErrTruncated):
+		return 0, truncated(len(d.b), what+" (multi-byte integer)")
+	case err != nil:
+		return 0, d.errorf(d.pos, "%s does not fit in 32 bits", what)
 	}
+	d.pos += n
+	return v, nil
 }
 
 // length reads a multi-byte length and checks that that many octets follow.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/txpush/txpush/wap/internal/uintvar"
 )
 
 // Encode returns the WBXML form of doc, tokenised with t. See Append.
@@ -35,12 +37,12 @@ func Append(dst []byte, doc *Document, t *TokenTable) ([]byte, error) {
 	e.buf = slices.Grow(dst, 16+len(t.FPI)+sizeHint(doc.Root, 0))
 	e.buf = append(e.buf, doc.Version)
 	if t.PublicID != PublicIDString {
-		e.buf = appendMbUint32(e.buf, t.PublicID)
+		e.buf = uintvar.Append(e.buf, t.PublicID)
 	} else {
 		e.buf = append(e.buf, PublicIDString, 0) // string table index 0
 	}
 	if doc.Version >= Version11 {
-		e.buf = appendMbUint32(e.buf, CharsetUTF8)
+		e.buf = uintvar.Append(e.buf, CharsetUTF8)
 	}
 	if t.PublicID != PublicIDString {
 		e.buf = append(e.buf, 0) // empty string table
@@ -48,7 +50,7 @@ func Append(dst []byte, doc *Document, t *TokenTable) ([]byte, error) {
 		if strings.IndexByte(t.FPI, 0) >= 0 {
 			return dst, encodeError("", "", "public identifier contains NUL")
 		}
-		e.buf = appendMbUint32(e.buf, uint32(len(t.FPI)+1))
+		e.buf = uintvar.Append(e.buf, uint32(len(t.FPI)+1))
 		e.buf = append(e.buf, t.FPI...)
 		e.buf = append(e.buf, 0)
 	}
@@ -78,17 +80,6 @@ func sizeHint(e *Element, depth int) int {
 		}
 	}
 	return n
-}
-
-func appendMbUint32(b []byte, v uint32) []byte {
-	var tmp [5]byte
-	i := len(tmp) - 1
-	tmp[i] = byte(v & 0x7F)
-	for v >>= 7; v != 0; v >>= 7 {
-		i--
-		tmp[i] = byte(v&0x7F) | 0x80
-	}
-	return append(b, tmp[i:]...)
 }
 
 type encoder struct {
@@ -171,7 +162,7 @@ func (e *encoder) inlineString(s, element, attr string) error {
 
 func (e *encoder) opaque(data []byte) {
 	e.buf = append(e.buf, tokOpaque)
-	e.buf = appendMbUint32(e.buf, uint32(len(data)))
+	e.buf = uintvar.Append(e.buf, uint32(len(data)))
 	e.buf = append(e.buf, data...)
 }
 

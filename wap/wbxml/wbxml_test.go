@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/txpush/txpush/wap/internal/uintvar"
 )
 
 // testTable has two code pages, so that page switching for tags and
@@ -224,14 +226,14 @@ func TestDecodeBoundsNesting(t *testing.T) {
 
 func TestMbUint32(t *testing.T) {
 	for _, v := range []uint32{0, 1, 0x7F, 0x80, 0x3FFF, 0x4000, 1 << 28, 0xFFFFFFFF} {
-		b := appendMbUint32(nil, v)
+		b := uintvar.Append(nil, v)
 		d := decoder{b: b}
 		got, err := d.mbUint32("value")
 		if err != nil || got != v || d.pos != len(b) {
 			t.Errorf("%d: encoded % X, decoded %d (%v) using %d octets", v, b, got, err, d.pos)
 		}
 	}
-	if b := appendMbUint32(nil, 0xA0); !bytes.Equal(b, []byte{0x81, 0x20}) {
+	if b := uintvar.Append(nil, 0xA0); !bytes.Equal(b, []byte{0x81, 0x20}) {
 		t.Errorf("0xA0 encoded as % X, want 81 20 (section 5.1 example)", b)
 	}
 }

@@ -2,9 +2,12 @@ package wsp
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/txpush/txpush/wap/internal/uintvar"
 )
 
 // Octets with a special meaning in the WSP basic rules (WAP-230 8.4.2.1).
@@ -22,25 +25,10 @@ const MaxUintvar = 1<<32 - 1
 
 // AppendUintvar appends v as a uintvar: big-endian groups of seven bits,
 // every octet but the last with bit 7 set.
-func AppendUintvar(dst []byte, v uint32) []byte {
-	var tmp [5]byte
-	i := len(tmp) - 1
-	tmp[i] = byte(v & 0x7F)
-	for v >>= 7; v != 0; v >>= 7 {
-		i--
-		tmp[i] = byte(v&0x7F) | 0x80
-	}
-	return append(dst, tmp[i:]...)
-}
+func AppendUintvar(dst []byte, v uint32) []byte { return uintvar.Append(dst, v) }
 
 // UintvarLen returns the number of octets AppendUintvar writes for v.
-func UintvarLen(v uint32) int {
-	n := 1
-	for v >>= 7; v != 0; v >>= 7 {
-		n++
-	}
-	return n
-}
+func UintvarLen(v uint32) int { return uintvar.Len(v) }
 
 // AppendLongInteger appends v as a Long-integer: a length octet followed by
 // the value in the fewest big-endian octets (at least one).
@@ -241,26 +229,15 @@ func (r *Reader) Sub(n int, field string) (Reader, error) {
 
 // Uintvar reads a uintvar of at most five octets whose value fits in 32 bits.
 func (r *Reader) Uintvar(field string) (uint32, error) {
-	start := r.off
-	var v uint64
-	for i := 0; i < 5; i++ {
-		if r.off >= r.end {
-			r.off = start
-			return 0, r.truncated(start, field, "the last octet of a uintvar")
-		}
-		b := r.buf[r.off]
-		r.off++
-		v = v<<7 | uint64(b&0x7F)
-		if b&0x80 == 0 {
-			if v > MaxUintvar {
-				r.off = start
-				return 0, r.Errorf(start, field, "uintvar value %d does not fit in 32 bits", v)
-			}
-			return uint32(v), nil
-		}
+	v, n, err := uintvar.Decode(r.buf[r.off:r.end])
+	switch {
+	case errors.Is(err, uintvar.ErrTruncated):
+		return 0, r.truncated(r.off, field, "the last octet of a uintvar")
+	case err != nil:
+		return 0, r.Errorf(r.off, field, "uintvar does not fit in 32 bits")
 	}
-	r.off = start
-	return 0, r.Errorf(start, field, "uintvar longer than 5 octets")
+	r.off += n
+	return v, nil
 }
 
 // ShortInteger reads a Short-integer (an octet with bit 7 set) and returns
