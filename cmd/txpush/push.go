@@ -161,7 +161,13 @@ func pushMain(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 				return nil
 			}), ReadHeaderTimeout: 10 * time.Second}
 			go srv.Serve(l)
-			defer srv.Close()
+			// Shutdown, not Close: the PPG must get its
+			// resultnotification-response before we exit.
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				srv.Shutdown(sctx)
+			}()
 			m.NotifyTo = "http://" + l.Addr().String() + "/notify"
 		}
 	}
