@@ -38,8 +38,9 @@ func checkPush(p *Push) error {
 	if p == nil {
 		return errors.New("store: nil push")
 	}
-	if p.PI == "" || p.PushID == "" {
-		return fmt.Errorf("store: %s: a push needs both a PI and a push id", pushName(p.PI, p.PushID))
+	// An empty PI is the anonymous one of a PPG that has no PI accounts.
+	if p.PushID == "" {
+		return fmt.Errorf("store: %s: a push needs a push id", pushName(p.PI, p.PushID))
 	}
 	if len(p.Deliveries) == 0 {
 		// A push without an address would never be open nor finished.
@@ -71,8 +72,8 @@ func checkDelivery(pi, pushID string, index int, d *Delivery) error {
 
 // checkDeliveryUpdate reports why u cannot be applied, or nil.
 func checkDeliveryUpdate(u *DeliveryUpdate) error {
-	if u.PI == "" || u.PushID == "" {
-		return fmt.Errorf("store: delivery update for %s: a push needs both a PI and a push id", pushName(u.PI, u.PushID))
+	if u.PushID == "" {
+		return fmt.Errorf("store: delivery update for %s: a push needs a push id", pushName(u.PI, u.PushID))
 	}
 	if u.Index < 0 {
 		return fmt.Errorf("store: delivery update for %s: negative delivery index %d", pushName(u.PI, u.PushID), u.Index)
@@ -102,8 +103,8 @@ func checkDeliveryUpdate(u *DeliveryUpdate) error {
 // checkNotificationUpdate reports why u cannot be applied, or nil.
 func checkNotificationUpdate(u *NotificationUpdate) error {
 	switch {
-	case u.PI == "" || u.PushID == "":
-		return fmt.Errorf("store: notification update for %s: a push needs both a PI and a push id", pushName(u.PI, u.PushID))
+	case u.PushID == "":
+		return fmt.Errorf("store: notification update for %s: a push needs a push id", pushName(u.PI, u.PushID))
 	case u.Index < -1:
 		return fmt.Errorf("store: notification update for %s: index %d (want -1 or more)", pushName(u.PI, u.PushID), u.Index)
 	case u.Attempts < 0:

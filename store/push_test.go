@@ -233,7 +233,6 @@ func TestPushInsertRefused(t *testing.T) {
 
 		bad := map[string]*Push{
 			"nil":   nil,
-			"no PI": testPush("", "p2", 4, 1),
 			"no id": testPush("pi-a", "", 4, 1),
 			"no address": func() *Push {
 				p := testPush("pi-a", "p2", 4, 1)
@@ -361,7 +360,6 @@ func TestDeliveryUpdateRefused(t *testing.T) {
 		mustInsertPush(t, s, p)
 		good := finalUpdate(p, 0, DeliveryDelivered, p.ReceivedAt.Add(time.Minute), "http://pi.example/n")
 		for name, change := range map[string]func(u *DeliveryUpdate){
-			"no PI":                          func(u *DeliveryUpdate) { u.PI = "" },
 			"no push id":                     func(u *DeliveryUpdate) { u.PushID = "" },
 			"negative index":                 func(u *DeliveryUpdate) { u.Index = -1 },
 			"state 0":                        func(u *DeliveryUpdate) { u.Delivery.State = 0 },
@@ -478,7 +476,6 @@ func TestNotificationWithFinalUpdate(t *testing.T) {
 			}
 		}
 		for name, u := range map[string]NotificationUpdate{
-			"no PI":             {PushID: p.PushID, Index: 0, Done: true},
 			"no push id":        {PI: p.PI, Index: 0, Done: true},
 			"index -2":          {PI: p.PI, PushID: p.PushID, Index: -2, Done: true},
 			"negative attempts": {PI: p.PI, PushID: p.PushID, Index: 0, Attempts: -1},
@@ -806,4 +803,18 @@ func TestPushMemoryAsyncIsSynchronous(t *testing.T) {
 	if _, err := s.GetPush(context.Background(), "pi", "q"); err != nil {
 		t.Errorf("InsertPushAsync with a nil done: %v", err)
 	}
+}
+
+// TestAnonymousPI: a PPG with no PI accounts keeps its pushes under the
+// empty PI name.
+func TestAnonymousPI(t *testing.T) {
+	eachPushStore(t, func(t *testing.T, s pushTestStore) {
+		p := testPush("", "anon-1", 1, 1)
+		mustInsertPush(t, s, p)
+		checkStoredPush(t, s, p)
+		mustUpdateDelivery(t, s, finalUpdate(p, 0, DeliveryDelivered, p.ReceivedAt.Add(time.Second), "http://pi.example/notify"))
+		if got := pendingNotifications(t, s); len(got) != 1 || got[0].PI != "" || got[0].PushID != "anon-1" {
+			t.Fatalf("owed notifications %+v", got)
+		}
+	})
 }
