@@ -22,6 +22,7 @@ type command struct {
 var commands = map[string]command{
 	"version": {"print the version of txpush and of Go", runVersion},
 	"smsc":    {"the push SMSC daemon (SMPP server)", untilSignal(smscMain)},
+	"ppg":     {"the Push Proxy Gateway daemon (PAP server, SMPP client)", untilSignal(ppgMain)},
 	"push":    {"a Push Initiator from the shell: push, status, cancel over PAP", untilSignal(pushMain)},
 	"wap":     {"encode, wrap and decode WAP push content", runWap},
 	"handset": {"a handset emulator bound to an SMSC as an SMPP receiver", untilSignal(handsetMain)},

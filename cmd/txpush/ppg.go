@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/txpush/txpush/ppg"
+	"github.com/txpush/txpush/smpp"
+	"github.com/txpush/txpush/store"
+	"github.com/txpush/txpush/wapgw"
+)
+
+// piSettings is a PI account as the YAML file gives it.
+type piSettings struct {
+	Name            string   `yaml:"name"`
+	Password        string   `yaml:"password"`
+	AllowedNets     []string `yaml:"allowed_nets"`
+	AllowedPrefixes []string `yaml:"allowed_prefixes"`
+}
+
+// ppgSettings are the settings of `txpush ppg`, as flags or YAML.
+type ppgSettings struct {
+	PAP      string       `yaml:"pap"`
+	SMSC     []string     `yaml:"smsc"`
+	Store    string       `yaml:"store"`
+	PIs      []piSettings `yaml:"pis"`
+	piFlags  stringList
+	LogLevel string `yaml:"log_level"`
+
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+
+	SMPP struct {
+		SystemID        string        `yaml:"system_id"`
+		Password        string        `yaml:"password"`
+		Binds           int           `yaml:"binds"`
+		Window          int           `yaml:"window"`
+		ResponseTimeout time.Duration `yaml:"response_timeout"`
+		UseDataSM       bool          `yaml:"data_sm"`
+		SourceAddr      string        `yaml:"source_addr"`
+	} `yaml:"smpp"`
+
+	SenderName              string        `yaml:"sender_name"`
+	MaxSegments             int           `yaml:"max_segments"`
+	RetryUntilDeliverBefore bool          `yaml:"retry_until_deliver_before"`
+	RetryInterval           time.Duration `yaml:"retry_interval"`
+	MaxBody                 int64         `yaml:"max_body"`
+	HeaderTimeout           time.Duration `yaml:"header_timeout"`
+	IdleTimeout             time.Duration `yaml:"idle_timeout"`
+
+	WAPGW      string   `yaml:"wapgw"`
+	WAPGWAllow []string `yaml:"wapgw_allow"`
+
+	// Mode is transaction (the push SMSC) or legacy (the PPG splits and
+	// submits each part store-and-forward, concluding from receipts).
+	Mode           string        `yaml:"mode"`
+	ReceiptTimeout time.Duration `yaml:"receipt_timeout"`
+}
+
+func defaultPPGSettings() ppgSettings {
+	var s ppgSettings
+	s.PAP = "127.0.0.1:8080"
+	s.Store = "txpush-ppg.db"
+	s.LogLevel = "info"
+	s.SMPP.SystemID = "ppg"
+	s.SMPP.Binds = 1
+	s.SMPP.Window = ppg.DefaultWindow
+	s.SMPP.ResponseTimeout = ppg.DefaultResponseTimeout
+	s.SenderName = "txpush PPG"
+	s.MaxSegments = ppg.DefaultMaxSegments
+	s.RetryInterval = ppg.DefaultRetryInterval
+	s.MaxBody = ppg.DefaultMaxBody
+	s.HeaderTimeout = 10 * time.Second
+	s.IdleTimeout = 60 * time.Second
+	s.Mode = "transaction"
+	s.ReceiptTimeout = ppg.DefaultReceiptTimeout
+	return s
+}
+
+func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
+	fs.StringVar(&s.PAP, "pap", s.PAP, "HTTP listen `address` for PAP (served at /pap and /wappush)")
+	fs.Var((*stringList)(&s.SMSC), "smsc", "SMPP `address` of a push SMSC; repeatable (pushes are spread over them)")
+	fs.StringVar(&s.Store, "store", s.Store, "SQLite `file` for pushes and owed notifications")
+	fs.Var(&s.piFlags, "pi", "a PI account `name:password`; repeatable. With none, PIs are served from loopback only")
+	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&s.TLSCert, "tls-cert", s.TLSCert, "serve PAP over HTTPS with this certificate `file` (PEM)")
+	fs.StringVar(&s.TLSKey, "tls-key", s.TLSKey, "the HTTPS private key `file` (PEM)")
+	fs.StringVar(&s.SMPP.SystemID, "system-id", s.SMPP.SystemID, "system_id of the PPG's binds")
+	fs.StringVar(&s.SMPP.Password, "password", s.SMPP.Password, "password of the PPG's binds")
+	fs.IntVar(&s.SMPP.Binds, "binds", s.SMPP.Binds, "transceiver binds to each SMSC")
+	fs.IntVar(&s.SMPP.Window, "window", s.SMPP.Window, "submits each bind may have outstanding (parked transactions)")
+	fs.DurationVar(&s.SMPP.ResponseTimeout, "response-timeout", s.SMPP.ResponseTimeout, "how long a submit waits for its outcome; longer than the SMSC's deadline. Its expiry is outcome unknown, never a resend")
+	fs.BoolVar(&s.SMPP.UseDataSM, "data-sm", s.SMPP.UseDataSM, "submit with data_sm instead of submit_sm")
+	fs.StringVar(&s.SMPP.SourceAddr, "source-addr", s.SMPP.SourceAddr, "originator shown to handsets (default PPG)")
+	fs.StringVar(&s.SenderName, "sender-name", s.SenderName, "sender-name in PAP answers")
+	fs.IntVar(&s.MaxSegments, "max-segments", s.MaxSegments, "most SMS one push may need; a larger push is refused with 3003")
+	fs.BoolVar(&s.RetryUntilDeliverBefore, "retry", s.RetryUntilDeliverBefore, "after a temporary failure, push again until deliver-before")
+	fs.DurationVar(&s.RetryInterval, "retry-interval", s.RetryInterval, "with --retry, the wait between attempts")
+	fs.Int64Var(&s.MaxBody, "max-body", s.MaxBody, "largest PAP request body in `octets`")
+	fs.DurationVar(&s.HeaderTimeout, "header-timeout", s.HeaderTimeout, "time a PI has to send its request headers")
+	fs.DurationVar(&s.IdleTimeout, "idle-timeout", s.IdleTimeout, "idle keep-alive connections are closed after")
+	fs.StringVar(&s.Mode, "mode", s.Mode, "transaction (one submit per push, the outcome in the response) or legacy (the PPG splits; store-and-forward with receipts, for SMSCs without transaction mode)")
+	fs.DurationVar(&s.ReceiptTimeout, "receipt-timeout", s.ReceiptTimeout, "legacy mode: how long a push waits for the receipts of all its parts (then outcome unknown)")
+	fs.StringVar(&s.WAPGW, "wapgw", s.WAPGW, "also run the WAP gateway (pull proxy) on this `address`")
+	fs.Var((*stringList)(&s.WAPGWAllow), "wapgw-allow", "a destination the WAP gateway may fetch from (host, host:port, *.domain); repeatable")
+}
+
+// ppgMain runs the PPG until ctx ends.
+func ppgMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	set := defaultPPGSettings()
+	log, code, ok := daemonArgs("ppg", args, stderr, &set, bindPPGFlags, func(s *ppgSettings) string { return s.LogLevel })
+	if !ok {
+		return code
+	}
+	if len(set.SMSC) == 0 {
+		fmt.Fprintln(stderr, "txpush ppg: --smsc is required")
+		return 2
+	}
+	if err := servePPG(ctx, set, log, stdout); err != nil {
+		log.Error("ppg stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// ppgAccounts merges the file's PI accounts and the --pi flags.
+func ppgAccounts(set ppgSettings) ([]ppg.PIAccount, error) {
+	var out []ppg.PIAccount
+	for _, p := range set.PIs {
+		out = append(out, ppg.PIAccount{Name: p.Name, Password: p.Password, AllowedNets: p.AllowedNets, AllowedPrefixes: p.AllowedPrefixes})
+	}
+	for _, v := range set.piFlags {
+		name, pw, ok := strings.Cut(v, ":")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--pi %q: want name:password", v)
+		}
+		out = append(out, ppg.PIAccount{Name: name, Password: pw})
+	}
+	return out, nil
+}
+
+// dispatcher is what the PPG needs of either dispatcher: submit, and
+// binds that start and end with the daemon.
+type dispatcher interface {
+	ppg.Dispatcher
+	Start(ctx context.Context)
+	Close(ctx context.Context) error
+}
+
+func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
+	bind := smpp.BindParams{SystemID: set.SMPP.SystemID, Password: set.SMPP.Password}
+	onError := func(err error) { log.Warn("smsc bind", "err", err) }
+	switch set.Mode {
+	case "transaction", "":
+		return ppg.NewSMPPDispatcher(ppg.SMPPConfig{
+			Addrs:           set.SMSC,
+			BindsPerAddr:    set.SMPP.Binds,
+			Bind:            bind,
+			UseDataSM:       set.SMPP.UseDataSM,
+			SourceAddr:      set.SMPP.SourceAddr,
+			ResponseTimeout: set.SMPP.ResponseTimeout,
+			Window:          set.SMPP.Window,
+			OnError:         onError,
+		}), nil
+	case "legacy":
+		return ppg.NewLegacyDispatcher(ppg.LegacyConfig{
+			Addrs:          set.SMSC,
+			BindsPerAddr:   set.SMPP.Binds,
+			Bind:           bind,
+			SourceAddr:     set.SMPP.SourceAddr,
+			Window:         set.SMPP.Window,
+			ReceiptTimeout: set.ReceiptTimeout,
+			Logger:         log.With("component", "legacy"),
+		}), nil
+	}
+	return nil, fmt.Errorf("--mode %q: want transaction or legacy", set.Mode)
+}
+
+func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.Writer) error {
+	pis, err := ppgAccounts(set)
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenSQLite(set.Store, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	disp, err := ppgDispatcher(set, log)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", set.PAP)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if set.TLSCert != "" || set.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(set.TLSCert, set.TLSKey)
+		if err != nil {
+			l.Close()
+			return fmt.Errorf("TLS: %w", err)
+		}
+		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	gw, err := ppg.New(ppg.Config{
+		PIs:                     pis,
+		SenderAddress:           scheme + "://" + l.Addr().String() + "/pap",
+		SenderName:              set.SenderName,
+		MaxBody:                 set.MaxBody,
+		MaxSegments:             set.MaxSegments,
+		RetryUntilDeliverBefore: set.RetryUntilDeliverBefore,
+		RetryInterval:           set.RetryInterval,
+		Logger:                  log,
+	}, st, disp)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	disp.Start(ctx)
+	if err := gw.Start(ctx); err != nil {
+		l.Close()
+		return fmt.Errorf("recovering pushes: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/pap", gw)
+	mux.Handle("/wappush", gw)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: set.HeaderTimeout, IdleTimeout: set.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(l) }()
+	addr := l.Addr().String()
+	log.Info("ppg listening", "pap", scheme+"://"+addr+"/pap", "smsc", set.SMSC, "mode", set.Mode, "store", set.Store)
+	if len(pis) == 0 {
+		log.Warn("no PI configured: serving PIs on loopback addresses only")
+	}
+	fmt.Fprintf(stdout, "ppg: PAP on %s://%s/pap (and /wappush)\n", scheme, addr)
+
+	if set.WAPGW != "" {
+		gwp, err := wapgw.New(wapgw.Config{Allow: set.WAPGWAllow, Logger: log.With("component", "wapgw")})
+		if err != nil {
+			return err
+		}
+		wl, err := net.Listen("tcp", set.WAPGW)
+		if err != nil {
+			return err
+		}
+		wsrv := &http.Server{Handler: gwp, ReadHeaderTimeout: set.HeaderTimeout, IdleTimeout: set.IdleTimeout}
+		servers = append(servers, wsrv)
+		go func() { errc <- wsrv.Serve(wl) }()
+		fmt.Fprintf(stdout, "ppg: WAP gateway on %s\n", wl.Addr())
+	}
+
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		s.Shutdown(sctx)
+	}
+	gw.Close()
+	disp.Close(sctx)
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/txpush/txpush/internal/testvec"
+	"github.com/txpush/txpush/pap"
+)
+
+// TestPPGDaemonEndToEnd runs `txpush smsc` and `txpush ppg` as separate
+// processes and pushes through them with `txpush push --wait`: the PI gets
+// 1001, then the result notification saying delivered.
+func TestPPGDaemonEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	sc := startDaemon(t, "smsc", "--smpp", "127.0.0.1:0", "--store", filepath.Join(dir, "smsc.db"), "--log-level", "warn")
+	smscAddr := sc.waitLine(t, "smsc: SMPP on ")
+	pg := startDaemon(t, "ppg", "--pap", "127.0.0.1:0", "--smsc", smscAddr, "--store", filepath.Join(dir, "ppg.db"), "--log-level", "warn")
+	papURL := pg.waitLine(t, "ppg: PAP on ")
+	papURL = strings.TrimSuffix(papURL, " (and /wappush)")
+
+	var out, errb bytes.Buffer
+	code := pushMain(context.Background(), []string{"--ppg", papURL, "--to", "+358401234567",
+		"--si-href", "http://content.example.com/a", "--si-text", "hello", "--wait", "--wait-timeout", "30s"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("txpush push: exit %d\n%s%s\nppg:\n%s\nsmsc:\n%s", code, out.String(), errb.String(), pg.logs(), sc.logs())
+	}
+	if !strings.Contains(out.String(), "code=1001") || !strings.Contains(out.String(), "message-state=delivered") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+
+	// A PI written for Kannel: PAP 1.0, posted to /wappush (vector v17).
+	body := testvec.Read(t, "v17-pap/kannel-test_ppg-request.pap10.multipart")
+	ct := "multipart/related; boundary=asdlfkjiurwghasf; type=\"application/xml\""
+	resp, err := http.Post(strings.TrimSuffix(papURL, "/pap")+"/wappush", ct, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	m, err := pap.ParseMessage(answer)
+	if err != nil {
+		t.Fatalf("answer to Kannel's PAP 1.0 request: %v\n%s", err, answer)
+	}
+	pr, ok := m.(*pap.PushResponse)
+	if !ok || pap.HeaderOf(m).Version != pap.PAP10 || !pr.Result.Code.Success() {
+		t.Fatalf("answer to Kannel's PAP 1.0 request:\n%s", answer)
+	}
+}
+
+// TestPPGDaemonLegacyMode: the same push through the classic path — the PPG
+// splits it and submits each part store-and-forward; the SMSC's receipts
+// conclude it.
+func TestPPGDaemonLegacyMode(t *testing.T) {
+	dir := t.TempDir()
+	sc := startDaemon(t, "smsc", "--smpp", "127.0.0.1:0", "--store", filepath.Join(dir, "smsc.db"), "--log-level", "warn")
+	smscAddr := sc.waitLine(t, "smsc: SMPP on ")
+	pg := startDaemon(t, "ppg", "--mode", "legacy", "--pap", "127.0.0.1:0", "--smsc", smscAddr, "--store", filepath.Join(dir, "ppg.db"), "--log-level", "warn")
+	papURL := strings.TrimSuffix(pg.waitLine(t, "ppg: PAP on "), " (and /wappush)")
+	var out, errb bytes.Buffer
+	code := pushMain(context.Background(), []string{"--ppg", papURL, "--to", "+358401234567",
+		"--si-href", "http://content.example.com/a", "--si-text", strings.Repeat("long text ", 20), "--wait", "--wait-timeout", "30s"}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "message-state=delivered") {
+		t.Fatalf("txpush push: exit %d\n%s%s\nppg:\n%s", code, out.String(), errb.String(), pg.logs())
+	}
+}

@@ -1,0 +1,302 @@
+package ppg
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/smpp"
+)
+
+// Defaults of SMPPConfig.
+const (
+	// DefaultResponseTimeout must exceed the push SMSC's group deadline
+	// (30 s by default): the SMSC answers a transaction only once its
+	// outcome is known.
+	DefaultResponseTimeout = 45 * time.Second
+	// DefaultWindow lets thousands of transactions wait for their outcome
+	// on one bind: throughput is binds × window ÷ response time, and a
+	// transaction's response takes seconds.
+	DefaultWindow = 5000
+)
+
+// The WDP ports of a connectionless WAP push (WAP-259): from the WSP
+// connectionless server port to the handset's push port.
+const (
+	wspPort  = 9200
+	pushPort = 2948
+)
+
+// Submit fields of a transaction-mode WAP push.
+const (
+	esmTransaction = 0x02 // esm_class messaging mode 10: transaction
+	dcs8Bit        = 0x04 // data_coding: 8-bit data
+
+	// delivery_failure_reason values that no retry can cure.
+	dfrAddressInvalid   = 1
+	dfrPermanentNetwork = 2
+)
+
+// SMPPConfig says where an SMPPDispatcher sends pushes and how.
+type SMPPConfig struct {
+	// Addrs are the push SMSCs' SMPP addresses (host:port).
+	Addrs []string
+	// BindsPerAddr is the number of transceiver binds to each address;
+	// default 1.
+	BindsPerAddr int
+	// Bind is what each bind request carries; InterfaceVersion defaults to
+	// 0x50 so that failure responses may carry delivery_failure_reason
+	// and network_error_code.
+	Bind      smpp.BindParams
+	TLSConfig *tls.Config
+	// UseDataSM sends data_sm instead of submit_sm.
+	UseDataSM bool
+	// SourceAddr is the originator shown to the handset; default "PPG"
+	// (alphanumeric).
+	SourceAddr string
+	// ResponseTimeout is how long a submit waits for its outcome; default
+	// DefaultResponseTimeout. Its expiry makes the outcome Unknown: the
+	// submit is never sent again as a new message.
+	ResponseTimeout time.Duration
+	// Window is the number of submits each bind may have outstanding;
+	// default DefaultWindow. A full window makes a submit Busy at once.
+	Window int
+	// EnquireLinkInterval is passed on to the sessions; 0 takes the smpp
+	// package's default.
+	EnquireLinkInterval time.Duration
+	// MinBackoff and MaxBackoff bound the wait between bind attempts.
+	MinBackoff, MaxBackoff time.Duration
+	Clock                  clock.Clock
+	// OnError, if set, is told of every failed bind and lost session.
+	OnError func(error)
+}
+
+// SMPPDispatcher is a Dispatcher that submits pushes to push SMSCs over
+// SMPP in transaction mode: each push is one submit_sm (or data_sm) that
+// carries the whole WSP push in message_payload, and whose response is the
+// delivery's outcome. Submits are spread round-robin over the bound
+// sessions; a session that is not bound is skipped. Submits wait for their
+// responses in the sessions' windows, not in goroutines.
+type SMPPDispatcher struct {
+	cfg     SMPPConfig
+	clients []*smpp.Client
+	next    atomic.Uint64
+
+	mu      sync.Mutex
+	started bool
+}
+
+// NewSMPPDispatcher returns a dispatcher for cfg; Start binds it.
+func NewSMPPDispatcher(cfg SMPPConfig) *SMPPDispatcher {
+	if cfg.BindsPerAddr <= 0 {
+		cfg.BindsPerAddr = 1
+	}
+	if cfg.Bind.InterfaceVersion == 0 {
+		cfg.Bind.InterfaceVersion = 0x50
+	}
+	if cfg.SourceAddr == "" {
+		cfg.SourceAddr = "PPG"
+	}
+	if cfg.ResponseTimeout <= 0 {
+		cfg.ResponseTimeout = DefaultResponseTimeout
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	d := &SMPPDispatcher{cfg: cfg}
+	for _, addr := range cfg.Addrs {
+		for range cfg.BindsPerAddr {
+			d.clients = append(d.clients, &smpp.Client{
+				Addr: addr,
+				DialConfig: smpp.DialConfig{
+					Mode:      smpp.Transceiver,
+					Params:    cfg.Bind,
+					TLSConfig: cfg.TLSConfig,
+					Session: smpp.SessionConfig{
+						Clock:               cfg.Clock,
+						Window:              cfg.Window,
+						WindowPolicy:        smpp.FailFast,
+						ResponseTimeout:     cfg.ResponseTimeout,
+						EnquireLinkInterval: cfg.EnquireLinkInterval,
+					},
+				},
+				MinBackoff: cfg.MinBackoff,
+				MaxBackoff: cfg.MaxBackoff,
+				OnError:    cfg.OnError,
+			})
+		}
+	}
+	return d
+}
+
+// Start begins binding every session, and keeps them bound until Close.
+func (d *SMPPDispatcher) Start(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.started {
+		return
+	}
+	d.started = true
+	for _, c := range d.clients {
+		c.Start(ctx)
+	}
+}
+
+// WaitBound waits until every session is bound, or ctx ends.
+func (d *SMPPDispatcher) WaitBound(ctx context.Context) error {
+	for _, c := range d.clients {
+		if _, err := c.WaitBound(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close unbinds every session, giving outstanding submits until ctx ends
+// to be answered.
+func (d *SMPPDispatcher) Close(ctx context.Context) error {
+	var errs []error
+	for _, c := range d.clients {
+		if err := c.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Submit implements Dispatcher.
+func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
+	s := d.session()
+	if s == nil {
+		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
+		return
+	}
+	err := s.SendAsync(context.Background(), d.pdu(req), func(resp smpp.PDU, err error) {
+		done(resultOf(resp, err))
+	})
+	if err != nil {
+		// Nothing was sent: the window was full, or the session went
+		// away between the choice and the send.
+		var enc *smpp.EncodeError
+		if errors.As(err, &enc) {
+			done(SubmitResult{Outcome: Failed, Permanent: true, Err: err})
+			return
+		}
+		done(SubmitResult{Outcome: Busy, Err: err})
+	}
+}
+
+// session picks the next bound session, round-robin, or nil.
+func (d *SMPPDispatcher) session() *smpp.Session {
+	n := len(d.clients)
+	if n == 0 {
+		return nil
+	}
+	start := d.next.Add(1)
+	for i := range n {
+		s := d.clients[(start+uint64(i))%uint64(n)].Current()
+		if s != nil && s.State().Bound() {
+			return s
+		}
+	}
+	return nil
+}
+
+func (d *SMPPDispatcher) pdu(req SubmitRequest) smpp.PDU {
+	var tlvs smpp.TLVs
+	tlvs.SetSourcePort(wspPort)
+	tlvs.SetDestinationPort(pushPort)
+	tlvs.SetUserMessageReference(req.Ref)
+	tlvs.SetMessagePayload(req.Payload)
+	const (
+		tonAlphanumeric  = 5
+		tonInternational = 1
+		npiISDN          = 1
+	)
+	if d.cfg.UseDataSM {
+		return &smpp.DataSM{
+			SourceAddrTON:   tonAlphanumeric,
+			SourceAddr:      d.cfg.SourceAddr,
+			DestAddrTON:     tonInternational,
+			DestAddrNPI:     npiISDN,
+			DestinationAddr: req.MSISDN,
+			ESMClass:        esmTransaction,
+			DataCoding:      dcs8Bit,
+			TLVs:            tlvs,
+		}
+	}
+	return &smpp.SubmitSM{ShortMessage: smpp.ShortMessage{
+		SourceAddrTON:   tonAlphanumeric,
+		SourceAddr:      d.cfg.SourceAddr,
+		DestAddrTON:     tonInternational,
+		DestAddrNPI:     npiISDN,
+		DestinationAddr: req.MSISDN,
+		ESMClass:        esmTransaction,
+		PriorityFlag:    smppPriority(req.Priority),
+		DataCoding:      dcs8Bit,
+		TLVs:            tlvs,
+	}}
+}
+
+// smppPriority maps a push priority to priority_flag (GSM: 0 non-priority,
+// 1 priority).
+func smppPriority(p Priority) byte {
+	if p == PriorityHigh {
+		return 1
+	}
+	return 0
+}
+
+// resultOf maps a submit's response (or the reason there is none) to its
+// outcome.
+func resultOf(resp smpp.PDU, err error) SubmitResult {
+	var status smpp.Status
+	var tlvs smpp.TLVs
+	var id string
+	switch r := resp.(type) {
+	case *smpp.SubmitSMResp:
+		status, tlvs, id = r.Status, r.TLVs, r.MessageID
+	case *smpp.DataSMResp:
+		status, tlvs, id = r.Status, r.TLVs, r.MessageID
+	case *smpp.GenericNack:
+		status = r.Status
+	default:
+		if !errors.As(err, &status) {
+			// No response: the submit timed out or the session
+			// closed while it was outstanding. It may have been
+			// delivered.
+			var enc *smpp.EncodeError
+			if errors.As(err, &enc) {
+				return SubmitResult{Outcome: Failed, Permanent: true, Err: err}
+			}
+			return SubmitResult{Outcome: Unknown, Err: err}
+		}
+	}
+	res := SubmitResult{Status: status, MessageID: id}
+	if v, ok := tlvs.DeliveryFailureReason(); ok {
+		res.FailureReason = v
+	}
+	if v, ok := tlvs.NetworkErrorCode(); ok {
+		res.NetworkError = v.Code
+	}
+	switch status {
+	case smpp.StatusOK:
+		res.Outcome = Delivered
+	case smpp.StatusMsgQFul, smpp.StatusThrottled:
+		res.Outcome = Busy
+	case smpp.StatusDeliveryFailure:
+		res.Outcome = Failed
+		res.Permanent = res.FailureReason == dfrAddressInvalid || res.FailureReason == dfrPermanentNetwork
+	default:
+		res.Outcome = Failed
+		res.Err = status
+	}
+	return res
+}
