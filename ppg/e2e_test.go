@@ -84,7 +84,7 @@ func startDispatcher(t *testing.T, cfg SMPPConfig) *SMPPDispatcher {
 		defer cancel()
 		d.Close(ctx)
 	})
-	for _, c := range d.clients {
+	for _, c := range d.binds.clients {
 		if c.Addr != cfg.Addrs[0] {
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/txpush/txpush/clock"
@@ -117,14 +116,12 @@ type LegacyConfig struct {
 // with ","; a part that has none (refused, or not answered) leaves its
 // place empty.
 type LegacyDispatcher struct {
-	cfg     LegacyConfig
-	log     *slog.Logger
-	clients []*smpp.Client
-	next    atomic.Uint64
-	refs    *wdp.RefAllocator
+	cfg   LegacyConfig
+	log   *slog.Logger
+	binds *binds
+	refs  *wdp.RefAllocator
 
 	mu        sync.Mutex
-	started   bool
 	closed    bool
 	pushes    map[*legacyPush]struct{}
 	byID      map[receiptKey]partRef
@@ -220,59 +217,23 @@ func NewLegacyDispatcher(cfg LegacyConfig) *LegacyDispatcher {
 			m:   make(map[receiptKey]heldReceipt),
 		},
 	}
-	for i, addr := range cfg.Addrs {
-		handler := smpp.HandlerFunc(func(w smpp.ResponseWriter, r *smpp.Request) {
-			d.serve(i, w, r)
-		})
-		for range cfg.BindsPerAddr {
-			d.clients = append(d.clients, &smpp.Client{
-				Addr: addr,
-				DialConfig: smpp.DialConfig{
-					Mode:      smpp.Transceiver,
-					Params:    cfg.Bind,
-					TLSConfig: cfg.TLSConfig,
-					Session: smpp.SessionConfig{
-						Clock:               cfg.Clock,
-						Window:              cfg.Window,
-						WindowPolicy:        smpp.FailFast,
-						ResponseTimeout:     cfg.ResponseTimeout,
-						EnquireLinkInterval: cfg.EnquireLinkInterval,
-						Handler:             handler,
-					},
-				},
-				MinBackoff: cfg.MinBackoff,
-				MaxBackoff: cfg.MaxBackoff,
-				OnError: func(err error) {
-					log.Warn("legacy SMPP bind", "addr", addr, "err", err)
-				},
-			})
-		}
-	}
+	d.binds = newBinds(bindOptions{
+		addrs: cfg.Addrs, perAddr: cfg.BindsPerAddr, params: cfg.Bind, tls: cfg.TLSConfig,
+		clock: cfg.Clock, window: cfg.Window, responseTimeout: cfg.ResponseTimeout,
+		enquireLink: cfg.EnquireLinkInterval, minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff,
+		handler: func(i int) smpp.Handler {
+			return smpp.HandlerFunc(func(w smpp.ResponseWriter, r *smpp.Request) { d.serve(i, w, r) })
+		},
+		onError: func(addr string, err error) { log.Warn("legacy SMPP bind", "addr", addr, "err", err) },
+	})
 	return d
 }
 
 // Start begins binding every session, and keeps them bound until Close.
-func (d *LegacyDispatcher) Start(ctx context.Context) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.started || d.closed {
-		return
-	}
-	d.started = true
-	for _, c := range d.clients {
-		c.Start(ctx)
-	}
-}
+func (d *LegacyDispatcher) Start(ctx context.Context) { d.binds.start(ctx) }
 
 // WaitBound waits until every session is bound, or ctx ends.
-func (d *LegacyDispatcher) WaitBound(ctx context.Context) error {
-	for _, c := range d.clients {
-		if _, err := c.WaitBound(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (d *LegacyDispatcher) WaitBound(ctx context.Context) error { return d.binds.waitBound(ctx) }
 
 // Close unbinds every session, giving outstanding submits until ctx ends
 // to be answered. Pushes still waiting for receipts then end Unknown: no
@@ -281,12 +242,7 @@ func (d *LegacyDispatcher) Close(ctx context.Context) error {
 	d.mu.Lock()
 	d.closed = true
 	d.mu.Unlock()
-	var errs []error
-	for _, c := range d.clients {
-		if err := c.Close(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	err := d.binds.close(ctx)
 	var finish []func()
 	d.mu.Lock()
 	for p := range d.pushes {
@@ -296,7 +252,7 @@ func (d *LegacyDispatcher) Close(ctx context.Context) error {
 	for _, f := range finish {
 		f()
 	}
-	return errors.Join(errs...)
+	return err
 }
 
 // Pending returns the number of pushes waiting for their outcome and the
@@ -309,7 +265,7 @@ func (d *LegacyDispatcher) Pending() (pushes, unmatchedReceipts int) {
 
 // Submit implements Dispatcher.
 func (d *LegacyDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
-	s, addr := d.session()
+	s, addr := d.binds.session()
 	if s == nil {
 		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
 		return
@@ -374,22 +330,6 @@ func (d *LegacyDispatcher) track(p *legacyPush) error {
 }
 
 // session picks the next bound session, round-robin, and the index of its
-// address; nil when none is bound.
-func (d *LegacyDispatcher) session() (*smpp.Session, int) {
-	n := len(d.clients)
-	if n == 0 {
-		return nil, 0
-	}
-	start := d.next.Add(1)
-	for i := range n {
-		k := int((start + uint64(i)) % uint64(n))
-		s := d.clients[k].Current()
-		if s != nil && s.State().Bound() {
-			return s, k / d.cfg.BindsPerAddr
-		}
-	}
-	return nil, 0
-}
 
 // partPDU builds the submit_sm of one part: its user data (UDH and
 // payload) in short_message, store-and-forward with UDHI, 8-bit data, a

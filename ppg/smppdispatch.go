@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/txpush/txpush/clock"
@@ -82,12 +80,8 @@ type SMPPConfig struct {
 // sessions; a session that is not bound is skipped. Submits wait for their
 // responses in the sessions' windows, not in goroutines.
 type SMPPDispatcher struct {
-	cfg     SMPPConfig
-	clients []*smpp.Client
-	next    atomic.Uint64
-
-	mu      sync.Mutex
-	started bool
+	cfg   SMPPConfig
+	binds *binds
 }
 
 // NewSMPPDispatcher returns a dispatcher for cfg; Start binds it.
@@ -110,70 +104,31 @@ func NewSMPPDispatcher(cfg SMPPConfig) *SMPPDispatcher {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
-	d := &SMPPDispatcher{cfg: cfg}
-	for _, addr := range cfg.Addrs {
-		for range cfg.BindsPerAddr {
-			d.clients = append(d.clients, &smpp.Client{
-				Addr: addr,
-				DialConfig: smpp.DialConfig{
-					Mode:      smpp.Transceiver,
-					Params:    cfg.Bind,
-					TLSConfig: cfg.TLSConfig,
-					Session: smpp.SessionConfig{
-						Clock:               cfg.Clock,
-						Window:              cfg.Window,
-						WindowPolicy:        smpp.FailFast,
-						ResponseTimeout:     cfg.ResponseTimeout,
-						EnquireLinkInterval: cfg.EnquireLinkInterval,
-					},
-				},
-				MinBackoff: cfg.MinBackoff,
-				MaxBackoff: cfg.MaxBackoff,
-				OnError:    cfg.OnError,
-			})
-		}
+	var onError func(string, error)
+	if cfg.OnError != nil {
+		onError = func(_ string, err error) { cfg.OnError(err) }
 	}
-	return d
+	return &SMPPDispatcher{cfg: cfg, binds: newBinds(bindOptions{
+		addrs: cfg.Addrs, perAddr: cfg.BindsPerAddr, params: cfg.Bind, tls: cfg.TLSConfig,
+		clock: cfg.Clock, window: cfg.Window, responseTimeout: cfg.ResponseTimeout,
+		enquireLink: cfg.EnquireLinkInterval, minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff,
+		onError: onError,
+	})}
 }
 
 // Start begins binding every session, and keeps them bound until Close.
-func (d *SMPPDispatcher) Start(ctx context.Context) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.started {
-		return
-	}
-	d.started = true
-	for _, c := range d.clients {
-		c.Start(ctx)
-	}
-}
+func (d *SMPPDispatcher) Start(ctx context.Context) { d.binds.start(ctx) }
 
 // WaitBound waits until every session is bound, or ctx ends.
-func (d *SMPPDispatcher) WaitBound(ctx context.Context) error {
-	for _, c := range d.clients {
-		if _, err := c.WaitBound(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (d *SMPPDispatcher) WaitBound(ctx context.Context) error { return d.binds.waitBound(ctx) }
 
 // Close unbinds every session, giving outstanding submits until ctx ends
 // to be answered.
-func (d *SMPPDispatcher) Close(ctx context.Context) error {
-	var errs []error
-	for _, c := range d.clients {
-		if err := c.Close(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
+func (d *SMPPDispatcher) Close(ctx context.Context) error { return d.binds.close(ctx) }
 
 // Submit implements Dispatcher.
 func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
-	s := d.session()
+	s, _ := d.binds.session()
 	if s == nil {
 		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
 		return
@@ -191,22 +146,6 @@ func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 		}
 		done(SubmitResult{Outcome: Busy, Err: err})
 	}
-}
-
-// session picks the next bound session, round-robin, or nil.
-func (d *SMPPDispatcher) session() *smpp.Session {
-	n := len(d.clients)
-	if n == 0 {
-		return nil
-	}
-	start := d.next.Add(1)
-	for i := range n {
-		s := d.clients[(start+uint64(i))%uint64(n)].Current()
-		if s != nil && s.State().Bound() {
-			return s
-		}
-	}
-	return nil
 }
 
 func (d *SMPPDispatcher) pdu(req SubmitRequest) smpp.PDU {
