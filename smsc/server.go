@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net"
 	"regexp"
@@ -407,7 +408,7 @@ func (s *SMSC) submitTransaction(w smpp.ResponseWriter, id smpp.CommandID, acct 
 	}
 	req := TxnRequest{Account: acct.SystemID, Traffic: s.trafficOf(acct.SystemID), Segments: segs}
 	if umr, ok := sm.TLVs.UserMessageReference(); ok {
-		req.Key = acct.SystemID + "\x00" + m.Dest + "\x00" + strconv.Itoa(int(umr))
+		req.Key = duplicateKey(acct.SystemID, m, umr)
 	}
 	msgID := s.nextID("T")
 	w.Defer()
@@ -431,6 +432,18 @@ func (s *SMSC) submitTransaction(w smpp.ResponseWriter, id smpp.CommandID, acct 
 		}
 		w.Respond(resp)
 	})
+}
+
+// duplicateKey identifies a transaction-mode submit for duplicate
+// detection: the same account, destination and user_message_reference,
+// and the same payload. A 16-bit reference alone repeats too soon (an ESME
+// that restarts its counter, 65,536 submits later) and would answer a new
+// push with an old outcome; a resubmission of the same push carries the
+// same octets.
+func duplicateKey(account string, m Message, umr uint16) string {
+	h := fnv.New64a()
+	h.Write(m.Payload)
+	return account + "\x00" + m.Dest + "\x00" + strconv.Itoa(int(umr)) + "\x00" + strconv.FormatUint(h.Sum64(), 16)
 }
 
 // submitDatagram makes one attempt and answers at once: nothing is stored

@@ -505,3 +505,22 @@ func waitCond(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestSameReferenceDifferentPushIsDelivered(t *testing.T) {
+	// An ESME whose reference counter came round (or restarted) reuses a
+	// user_message_reference for another push: that one must be delivered,
+	// not answered with the first one's outcome.
+	air := newTestAir()
+	_, addr := startSMSC(t, Config{}, air, nil)
+	s := bindESME(t, addr, 0x34, nil)
+	for i, payload := range [][]byte{payloadOf(40), payloadOf(41)} {
+		sm := pushSubmit("358401234580", payload, 0x02)
+		sm.TLVs.SetUserMessageReference(5)
+		if _, err := s.Send(context.Background(), sm); err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+	}
+	if n := len(air.delivered("358401234580")); n != 2 {
+		t.Fatalf("%d of 2 different pushes delivered", n)
+	}
+}
