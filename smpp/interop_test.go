@@ -77,7 +77,7 @@ func TestInteropNetSMPPClient(t *testing.T) {
 	host, port, _ := net.SplitHostPort(addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "perl", "testdata/netsmpp/esme.pl", host, port).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "perl", "../testdata/netsmpp/esme.pl", host, port).CombinedOutput()
 	if err != nil {
 		t.Fatalf("esme.pl: %v\n%s", err, out)
 	}
@@ -141,7 +141,7 @@ func TestInteropNetSMPPServer(t *testing.T) {
 	needNetSMPP(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "perl", "testdata/netsmpp/smsc.pl", "3")
+	cmd := exec.CommandContext(ctx, "perl", "../testdata/netsmpp/smsc.pl", "3")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
