@@ -97,7 +97,16 @@ func Dial(ctx context.Context, addr string, cfg DialConfig) (*Session, error) {
 		return nil, err
 	}
 	if cfg.TLSConfig != nil {
-		tc := tls.Client(conn, cfg.TLSConfig)
+		tlsCfg := cfg.TLSConfig
+		if tlsCfg.ServerName == "" && !tlsCfg.InsecureSkipVerify {
+			// As tls.Dial does: verify the certificate against the host
+			// dialled.
+			tlsCfg = tlsCfg.Clone()
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				tlsCfg.ServerName = host
+			}
+		}
+		tc := tls.Client(conn, tlsCfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("smpp: TLS handshake with %s: %w", addr, err)

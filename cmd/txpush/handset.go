@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -113,26 +109,14 @@ func handsetConfig(set handsetSettings) (handset.Config, smpp.DialConfig, error)
 	// The handset keeps no history: every event goes to stdout.
 	cfg.History = -1
 	dial.Params = smpp.BindParams{SystemID: set.SystemID, Password: set.Password}
-	if set.TLS {
-		host, _, err := net.SplitHostPort(set.SMSC)
-		if err != nil {
-			return cfg, dial, fmt.Errorf("--smsc %q: %w", set.SMSC, err)
-		}
-		dial.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-		if set.TLSCA != "" {
-			pem, err := os.ReadFile(set.TLSCA)
-			if err != nil {
-				return cfg, dial, fmt.Errorf("--tls-ca: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return cfg, dial, fmt.Errorf("--tls-ca %s: no PEM certificate in it", set.TLSCA)
-			}
-			dial.TLSConfig.RootCAs = pool
-		}
-	} else if set.TLSCA != "" {
+	if set.TLSCA != "" && !set.TLS {
 		return cfg, dial, errors.New("--tls-ca needs --tls")
 	}
+	tlsConfig, err := clientTLS(set.TLS, set.TLSCA)
+	if err != nil {
+		return cfg, dial, fmt.Errorf("--tls-ca: %w", err)
+	}
+	dial.TLSConfig = tlsConfig
 	return cfg, dial, nil
 }
 

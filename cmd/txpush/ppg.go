@@ -47,6 +47,8 @@ type ppgSettings struct {
 		ResponseTimeout time.Duration `yaml:"response_timeout"`
 		UseDataSM       bool          `yaml:"data_sm"`
 		SourceAddr      string        `yaml:"source_addr"`
+		TLS             bool          `yaml:"tls"`
+		TLSCA           string        `yaml:"tls_ca"`
 	} `yaml:"smpp"`
 
 	SenderName              string        `yaml:"sender_name"`
@@ -100,6 +102,8 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.IntVar(&s.SMPP.Window, "window", s.SMPP.Window, "submits each bind may have outstanding (parked transactions)")
 	fs.DurationVar(&s.SMPP.ResponseTimeout, "response-timeout", s.SMPP.ResponseTimeout, "how long a submit waits for its outcome; longer than the SMSC's deadline. Its expiry is outcome unknown, never a resend")
 	fs.BoolVar(&s.SMPP.UseDataSM, "data-sm", s.SMPP.UseDataSM, "submit with data_sm instead of submit_sm")
+	fs.BoolVar(&s.SMPP.TLS, "smsc-tls", s.SMPP.TLS, "bind to the SMSCs over TLS")
+	fs.StringVar(&s.SMPP.TLSCA, "smsc-tls-ca", s.SMPP.TLSCA, "bind over TLS, trusting SMSC certificates signed by this CA `file` (PEM) instead of the system's")
 	fs.StringVar(&s.SMPP.SourceAddr, "source-addr", s.SMPP.SourceAddr, "originator shown to handsets (default PPG)")
 	fs.StringVar(&s.SenderName, "sender-name", s.SenderName, "sender-name in PAP answers")
 	fs.IntVar(&s.MaxSegments, "max-segments", s.MaxSegments, "most SMS one push may need; a larger push is refused with 3003")
@@ -158,6 +162,10 @@ type dispatcher interface {
 
 func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
 	bind := smpp.BindParams{SystemID: set.SMPP.SystemID, Password: set.SMPP.Password}
+	tlsConfig, err := clientTLS(set.SMPP.TLS, set.SMPP.TLSCA)
+	if err != nil {
+		return nil, err
+	}
 	onError := func(err error) { log.Warn("smsc bind", "err", err) }
 	switch set.Mode {
 	case "transaction", "":
@@ -165,6 +173,7 @@ func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
 			Addrs:           set.SMSC,
 			BindsPerAddr:    set.SMPP.Binds,
 			Bind:            bind,
+			TLSConfig:       tlsConfig,
 			UseDataSM:       set.SMPP.UseDataSM,
 			SourceAddr:      set.SMPP.SourceAddr,
 			ResponseTimeout: set.SMPP.ResponseTimeout,
@@ -176,6 +185,7 @@ func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
 			Addrs:          set.SMSC,
 			BindsPerAddr:   set.SMPP.Binds,
 			Bind:           bind,
+			TLSConfig:      tlsConfig,
 			SourceAddr:     set.SMPP.SourceAddr,
 			Window:         set.SMPP.Window,
 			ReceiptTimeout: set.ReceiptTimeout,
