@@ -40,6 +40,11 @@ type smscSettings struct {
 	MaxSegments  int    `yaml:"max_segments"`
 	LogLevel     string `yaml:"log_level"`
 
+	// AirLatency, when > 0, makes every SMS take exactly this long on the
+	// simulated network, whatever the profile says: benchmarks use it to
+	// hold transactions open for a known time.
+	AirLatency time.Duration `yaml:"air_latency"`
+
 	Transaction struct {
 		RetryInterval time.Duration `yaml:"retry_interval"`
 		Attempts      int           `yaml:"attempts"`
@@ -87,6 +92,7 @@ func bindSMSCFlags(fs *flag.FlagSet, s *smscSettings) {
 	fs.StringVar(&s.TLSCert, "tls-cert", s.TLSCert, "serve SMPP over TLS with this certificate `file` (PEM)")
 	fs.StringVar(&s.TLSKey, "tls-key", s.TLSKey, "the TLS private key `file` (PEM)")
 	fs.StringVar(&s.Network, "network", s.Network, "simulated network profile for handsets not bound over SMPP: "+strings.Join(radio.ProfileNames(), ", "))
+	fs.DurationVar(&s.AirLatency, "air-latency", s.AirLatency, "when > 0, every SMS takes this fixed time on the simulated network (replaces the profile's latencies)")
 	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of the simulated network")
 	fs.Var(&s.accountFlags, "account", "an ESME account `system_id:password[:push][:tps=N]`; repeatable. With none, binds are accepted from loopback only")
 	fs.IntVar(&s.MaxSegments, "max-segments", s.MaxSegments, "most segments one message may need (longer ones are refused)")
@@ -194,6 +200,11 @@ func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout i
 		return err
 	}
 	netCfg.Seed = set.Seed
+	if set.AirLatency > 0 {
+		fixed := radio.Latency{Median: set.AirLatency, P95: set.AirLatency}
+		netCfg.RoutingLookup = radio.Latency{}
+		netCfg.FirstSegment, netCfg.NextSegment = fixed, fixed
+	}
 	network, err := radio.New(clk, netCfg)
 	if err != nil {
 		return err
