@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"wap":     {"encode, wrap and decode WAP push content", runWap},
 	"handset": {"a handset emulator bound to an SMSC as an SMPP receiver", untilSignal(handsetMain)},
 	"wapgw":   {"the WAP gateway: the pull proxy handsets fetch pushed URLs through", untilSignal(wapgwMain)},
+	"demo":    {"everything on one machine: PPG, push SMSC, simulated network, handsets, WAP gateway, content server, a PI", untilSignal(demoMain)},
 	"bench":   {"real-time load through the real PPG and SMSC on loopback", untilSignal(benchMain)},
 }
 
