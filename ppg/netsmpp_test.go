@@ -1,17 +1,16 @@
 package ppg
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/netsmpp"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/wap/content"
 	"github.com/txpush/txpush/wap/wsp"
@@ -23,32 +22,10 @@ import (
 // in message_payload with nothing cut, the WDP ports in TLVs, the push's
 // reference.
 func TestNetSMPPSMSCSeesTheWholePush(t *testing.T) {
-	if err := exec.Command("perl", "-MNet::SMPP", "-e", "1").Run(); err != nil {
-		if testing.Short() {
-			t.Skip("Net::SMPP not installed (-short)")
-		}
-		t.Fatalf("Net::SMPP is not installed (run ./test.sh, which installs libnet-smpp-perl): %v", err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "perl", "../testdata/netsmpp/smsc.pl", "1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(make([]byte, 1<<20), 1<<20)
-	if !lines.Scan() {
-		t.Fatalf("smsc.pl: %s", stderr.String())
-	}
-	addr := "127.0.0.1:" + strings.TrimPrefix(lines.Text(), "port ")
-
+	peer := netsmpp.StartSMSC(t, ctx, 1)
+	lines, addr := peer.Lines, peer.Addr
 	disp := startDispatcher(t, SMPPConfig{Addrs: []string{addr}})
 	p, err := New(Config{Clock: clock.Real()}, newMemStore(), disp)
 	if err != nil {
@@ -87,7 +64,7 @@ func TestNetSMPPSMSCSeesTheWholePush(t *testing.T) {
 		}
 	}
 	if submit == nil {
-		t.Fatalf("Net::SMPP never received a submit_sm: %s", stderr.String())
+		t.Fatalf("Net::SMPP never received a submit_sm: %s", peer.Stderr())
 	}
 	if submit["esm_class"] != "2" || submit["data_coding"] != "4" {
 		t.Errorf("esm_class %s data_coding %s, want 2 (transaction mode) and 4", submit["esm_class"], submit["data_coding"])

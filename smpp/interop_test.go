@@ -12,21 +12,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/txpush/txpush/internal/netsmpp"
 )
 
 // These tests run our session against Net::SMPP (Debian libnet-smpp-perl),
 // an SMPP implementation we did not write, in both directions. ./test.sh
 // installs it.
-
-func needNetSMPP(t *testing.T) {
-	t.Helper()
-	if err := exec.Command("perl", "-MNet::SMPP", "-e", "1").Run(); err != nil {
-		if testing.Short() {
-			t.Skip("Net::SMPP not installed (-short)")
-		}
-		t.Fatalf("Net::SMPP is not installed (run ./test.sh, which installs libnet-smpp-perl): %v", err)
-	}
-}
 
 // steps parses the scripts' "step key=value ..." lines.
 func steps(out []byte) map[string]map[string]string {
@@ -48,7 +40,7 @@ func steps(out []byte) map[string]map[string]string {
 }
 
 func TestInteropNetSMPPClient(t *testing.T) {
-	needNetSMPP(t)
+	netsmpp.Require(t)
 	var mu sync.Mutex
 	var got []PDU
 	h := HandlerFunc(func(w ResponseWriter, r *Request) {
@@ -77,7 +69,7 @@ func TestInteropNetSMPPClient(t *testing.T) {
 	host, port, _ := net.SplitHostPort(addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "perl", "../testdata/netsmpp/esme.pl", host, port).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "perl", netsmpp.Script("esme.pl"), host, port).CombinedOutput()
 	if err != nil {
 		t.Fatalf("esme.pl: %v\n%s", err, out)
 	}
@@ -138,26 +130,11 @@ func TestInteropNetSMPPClient(t *testing.T) {
 }
 
 func TestInteropNetSMPPServer(t *testing.T) {
-	needNetSMPP(t)
+	netsmpp.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "perl", "../testdata/netsmpp/smsc.pl", "3")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	br := bufio.NewReader(stdout)
-	first, err := br.ReadString('\n')
-	if err != nil {
-		t.Fatalf("smsc.pl: %v %s", err, stderr.String())
-	}
-	addr := "127.0.0.1:" + strings.TrimSpace(strings.TrimPrefix(first, "port "))
+	peer := netsmpp.StartSMSC(t, ctx, 3)
+	addr := peer.Addr
 	params := BindParams{SystemID: "ppg", Password: "pw"}
 
 	for _, mode := range []BindMode{Transmitter, Receiver} {
@@ -188,7 +165,7 @@ func TestInteropNetSMPPServer(t *testing.T) {
 	select {
 	case d = <-delivered:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("no deliver_sm from Net::SMPP; it said: %s", stderr.String())
+		t.Fatalf("no deliver_sm from Net::SMPP; it said: %s", peer.Stderr())
 	}
 	if d.ESMClass != 0x04 {
 		t.Errorf("receipt esm_class %#x", d.ESMClass)
@@ -229,11 +206,13 @@ func TestInteropNetSMPPServer(t *testing.T) {
 	if err := s.Unbind(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rest := new(bytes.Buffer)
-	rest.ReadFrom(br)
-	cmd.Wait()
+	var rest strings.Builder
+	for peer.Lines.Scan() {
+		rest.WriteString(peer.Lines.Text() + "\n")
+	}
+	peer.Wait()
 	out := rest.String()
-	t.Logf("Net::SMPP SMSC said:\n%s%s", first, out)
+	t.Logf("Net::SMPP SMSC said:\n%s", out)
 	lines := steps([]byte(out))
 	if r := lines["deliver_resp"]; r["status"] != "0" {
 		t.Errorf("deliver_sm_resp: %v", r)
@@ -259,6 +238,6 @@ func TestInteropNetSMPPServer(t *testing.T) {
 		}
 	}
 	if !strings.HasSuffix(strings.TrimSpace(out), "done") {
-		t.Errorf("smsc.pl did not finish: %s", stderr.String())
+		t.Errorf("smsc.pl did not finish: %s", peer.Stderr())
 	}
 }

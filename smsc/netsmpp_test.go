@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/txpush/txpush/internal/netsmpp"
 	"github.com/txpush/txpush/radio"
 	"github.com/txpush/txpush/store"
 )
@@ -19,12 +20,7 @@ import (
 // Net::SMPP binds, submits in the three messaging modes, gets a receipt,
 // queries and cancels (./test.sh installs libnet-smpp-perl).
 func TestNetSMPPESME(t *testing.T) {
-	if err := exec.Command("perl", "-MNet::SMPP", "-e", "1").Run(); err != nil {
-		if testing.Short() {
-			t.Skip("Net::SMPP not installed (-short)")
-		}
-		t.Fatalf("Net::SMPP is not installed (run ./test.sh, which installs libnet-smpp-perl): %v", err)
-	}
+	netsmpp.Require(t)
 	air := newTestAir()
 	air.fail = func(sms radio.SMS, _ int) *radio.Error {
 		switch {
