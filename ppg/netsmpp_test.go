@@ -27,6 +27,11 @@ func TestNetSMPPSMSCSeesTheWholePush(t *testing.T) {
 	peer := netsmpp.StartSMSC(t, ctx, 1)
 	lines, addr := peer.Lines, peer.Addr
 	disp := startDispatcher(t, SMPPConfig{Addrs: []string{addr}})
+	// On a transceiver bind smsc.pl first sends a deliver_sm and a
+	// malformed one, and ignores anything else until both are answered:
+	// push only then.
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "malformed_deliver_resp") {
+	}
 	p, err := New(Config{Clock: clock.Real()}, newMemStore(), disp)
 	if err != nil {
 		t.Fatal(err)
