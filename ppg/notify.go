@@ -39,6 +39,7 @@ func newNotifier(p *PPG) *notifier {
 
 // add takes an owed notification; it is posted when due.
 func (n *notifier) add(x *store.Notification) {
+	n.p.counters.owed.Add(1)
 	now := n.p.clk.Now()
 	if x.NextAttempt.After(now) {
 		n.p.clk.AfterFunc(x.NextAttempt.Sub(now), func() { n.due(x) })
@@ -85,6 +86,8 @@ func (n *notifier) post(x *store.Notification) {
 	}
 	u := store.NotificationUpdate{PI: x.PI, PushID: x.PushID, Index: x.Index}
 	if err == nil {
+		n.p.counters.owed.Add(-1)
+		n.p.counters.sent.Add(1)
 		u.Done = true
 		n.p.store.UpdateNotificationAsync(u, func(err error) {
 			if err != nil {
@@ -93,6 +96,7 @@ func (n *notifier) post(x *store.Notification) {
 		})
 		return
 	}
+	n.p.counters.retries.Add(1)
 	x.Attempts++
 	delay := n.backoff(x.Attempts)
 	x.NextAttempt = n.p.clk.Now().Add(delay)

@@ -102,6 +102,8 @@ type PPG struct {
 	log   *slog.Logger
 	notes *notifier
 
+	counters counters
+
 	mu        sync.Mutex
 	open      map[pushKey]*openPush // pushes with a delivery not yet final
 	ready     readyQueue
@@ -562,6 +564,7 @@ func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState,
 	if d.queued {
 		heap.Remove(&p.ready, d.qindex)
 	}
+	p.counters.final[state].Add(1)
 	d.state.State = state
 	d.state.Code = int(code)
 	d.state.Desc = desc

@@ -298,6 +298,7 @@ func (p *PPG) push(r *http.Request, pi string, m *pap.PushMessage, req *pap.Requ
 		p.registerLocked(op, p.clk.Now())
 	}
 	p.mu.Unlock()
+	p.counters.accepted.Add(1)
 	desc = pap.CodeAccepted.Text()
 	if len(notes) > 0 {
 		desc += "; " + strings.Join(notes, "; ")

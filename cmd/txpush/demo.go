@@ -431,6 +431,9 @@ func (d *inProcessDispatcher) Start(context.Context) {}
 
 func (d *inProcessDispatcher) Close(context.Context) error { return nil }
 
+// Sessions: the integrated SMSC is reached without SMPP.
+func (d *inProcessDispatcher) Sessions() []*smpp.Session { return nil }
+
 // txnFailureNames name the transaction failures in the PPG's descriptions.
 var txnFailureNames = map[smsc.TxnFailure]string{
 	smsc.TxnPermanent: "a segment failed permanently",

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/ppg"
 	"github.com/txpush/txpush/smpp"
 	"github.com/txpush/txpush/store"
@@ -158,6 +161,7 @@ type dispatcher interface {
 	ppg.Dispatcher
 	Start(ctx context.Context)
 	Close(ctx context.Context) error
+	Sessions() []*smpp.Session
 }
 
 func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
@@ -243,9 +247,16 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		return fmt.Errorf("recovering pushes: %w", err)
 	}
 
+	reg := metrics.NewRegistry()
+	reg.MustRegister(
+		metrics.NewPPGCollector(gw.Stats),
+		metrics.NewSessionCollector("ppg_smpp", disp.Sessions),
+		metrics.NewStoreCollector(st.Stats),
+	)
 	mux := http.NewServeMux()
 	mux.Handle("/pap", gw)
 	mux.Handle("/wappush", gw)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: set.HeaderTimeout, IdleTimeout: set.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
@@ -256,6 +267,7 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		log.Warn("no PI configured: serving PIs on loopback addresses only")
 	}
 	fmt.Fprintf(stdout, "ppg: PAP on %s://%s/pap (and /wappush)\n", scheme, addr)
+	fmt.Fprintf(stdout, "ppg: metrics on %s://%s/metrics\n", scheme, addr)
 
 	if set.WAPGW != "" {
 		gwp, err := wapgw.New(wapgw.Config{Allow: set.WAPGWAllow, Logger: log.With("component", "wapgw")})

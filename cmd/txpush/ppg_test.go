@@ -34,6 +34,25 @@ func TestPPGDaemonEndToEnd(t *testing.T) {
 		t.Fatalf("output:\n%s", out.String())
 	}
 
+	// The PPG's metrics count the push.
+	mresp, err := http.Get(strings.TrimSuffix(papURL, "/pap") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbody, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		"txpush_ppg_pushes_accepted_total 1",
+		`txpush_ppg_deliveries_total{state="delivered"} 1`,
+		"txpush_ppg_notifications_sent_total 1",
+		`txpush_ppg_smpp_sessions{state="bound_trx"} 1`,
+		"txpush_store_commits_total",
+	} {
+		if !strings.Contains(string(mbody), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
 	// A PI written for Kannel: PAP 1.0, posted to /wappush (vector v17).
 	body := testvec.Read(t, "v17-pap/kannel-test_ppg-request.pap10.multipart")
 	ct := "multipart/related; boundary=asdlfkjiurwghasf; type=\"application/xml\""
