@@ -21,6 +21,7 @@ step() { printf '\n== %s\n' "$*"; }
 need_debs=()
 dpkg -s libnet-smpp-perl >/dev/null 2>&1 || need_debs+=(libnet-smpp-perl)
 command -v xml2wbxml >/dev/null 2>&1 || need_debs+=(libwbxml2-utils)
+command -v chromium >/dev/null 2>&1 || need_debs+=(chromium)
 if [ ${#need_debs[@]} -gt 0 ]; then
 	step "installing Debian packages: ${need_debs[*]}"
 	sudo_cmd=""

@@ -27,4 +27,8 @@
 // notes are not supported: a push that asks for them is accepted, and the
 // push-response says that none will be sent. A push that would need more
 // SMS than Config.MaxSegments is refused with 3003; it is never truncated.
+//
+// Stats gives the counters behind /metrics, and StatusHandler a status
+// page: live counts, success rate and latency over the last minutes, and
+// the most recent pushes.
 package ppg

@@ -103,6 +103,7 @@ type PPG struct {
 	notes *notifier
 
 	counters counters
+	status   statusLog // what the status page shows
 
 	mu        sync.Mutex
 	open      map[pushKey]*openPush // pushes with a delivery not yet final
@@ -565,6 +566,7 @@ func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState,
 		heap.Remove(&p.ready, d.qindex)
 	}
 	p.counters.final[state].Add(1)
+	p.status.final(op.key, op.receivedAt, state, now)
 	d.state.State = state
 	d.state.Code = int(code)
 	d.state.Desc = desc

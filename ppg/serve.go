@@ -293,6 +293,8 @@ func (p *PPG) push(r *http.Request, pi string, m *pap.PushMessage, req *pap.Requ
 	for i, d := range sp.Deliveries {
 		op.deliveries = append(op.deliveries, &delivery{push: op, index: i, addr: m.Addresses[i], state: d})
 	}
+	// Before the push can be dispatched, so that its outcome finds it.
+	p.status.accepted(op.key, len(op.deliveries), now)
 	p.mu.Lock()
 	if !p.closed {
 		p.registerLocked(op, p.clk.Now())

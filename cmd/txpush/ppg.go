@@ -257,6 +257,7 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	mux.Handle("/pap", gw)
 	mux.Handle("/wappush", gw)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /status", gw.StatusHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: set.HeaderTimeout, IdleTimeout: set.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
