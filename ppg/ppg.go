@@ -566,6 +566,10 @@ func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState,
 		heap.Remove(&p.ready, d.qindex)
 	}
 	p.counters.final[state].Add(1)
+	// One line per outcome, as operators grep for them.
+	p.log.Info("push outcome", "pi", d.push.key.pi, "push_id", d.push.key.id, "address", d.addr.String(),
+		"state", state.String(), "code", int(code), "desc", desc, "attempts", d.state.Attempts,
+		"took", now.Sub(d.push.receivedAt))
 	p.status.final(op.key, op.receivedAt, state, now)
 	d.state.State = state
 	d.state.Code = int(code)

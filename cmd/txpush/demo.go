@@ -320,7 +320,9 @@ func (sys *demoSystem) startPPG(ctx context.Context, log *slog.Logger) error {
 		SenderAddress: sys.papURL,
 		SenderName:    "txpush demo PPG",
 		HTTPClient:    &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: ppg.DefaultNotifyConcurrency}},
-		Logger:        log.With("component", "ppg"),
+		// The PPG logs every push outcome at info; the demo's summary says
+		// it all, so only warnings and errors unless asked for debug.
+		Logger: slog.New(atLeast{min: quietUnlessDebug(log), Handler: log.Handler()}).With("component", "ppg"),
 	}, store.NewPushMemory(), sys.disp)
 	if err != nil {
 		l.Close()
@@ -400,6 +402,25 @@ func (sys *demoSystem) close() {
 
 // demoDebugLogger is log for a component whose every request would be a
 // line: kept only at debug level.
+// atLeast passes on records of min or above.
+type atLeast struct {
+	min slog.Level
+	slog.Handler
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// quietUnlessDebug is slog.LevelDebug when log has debug on, else
+// slog.LevelWarn.
+func quietUnlessDebug(log *slog.Logger) slog.Level {
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
 func demoDebugLogger(log *slog.Logger, component string) *slog.Logger {
 	if !log.Enabled(context.Background(), slog.LevelDebug) {
 		return nil
