@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/txpush/txpush/internal/testvec"
 	"github.com/txpush/txpush/pap"
@@ -34,23 +35,37 @@ func TestPPGDaemonEndToEnd(t *testing.T) {
 		t.Fatalf("output:\n%s", out.String())
 	}
 
-	// The PPG's metrics count the push.
-	mresp, err := http.Get(strings.TrimSuffix(papURL, "/pap") + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mbody, _ := io.ReadAll(mresp.Body)
-	mresp.Body.Close()
-	for _, want := range []string{
+	// The PPG's metrics count the push. The PPG records the notification
+	// as sent once the PI's answer is back, which may be just after
+	// txpush push has its notification: scrape until it shows.
+	wants := []string{
 		"txpush_ppg_pushes_accepted_total 1",
 		`txpush_ppg_deliveries_total{state="delivered"} 1`,
 		"txpush_ppg_notifications_sent_total 1",
 		`txpush_ppg_smpp_sessions{state="bound_trx"} 1`,
 		"txpush_store_commits_total",
-	} {
-		if !strings.Contains(string(mbody), want) {
-			t.Errorf("/metrics lacks %q", want)
+	}
+	var missing []string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		mresp, err := http.Get(strings.TrimSuffix(papURL, "/pap") + "/metrics")
+		if err != nil {
+			t.Fatal(err)
 		}
+		mbody, _ := io.ReadAll(mresp.Body)
+		mresp.Body.Close()
+		missing = missing[:0]
+		for _, want := range wants {
+			if !strings.Contains(string(mbody), want) {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(missing) > 0 {
+		t.Errorf("/metrics lacks %q", missing)
 	}
 
 	// A PI written for Kannel: PAP 1.0, posted to /wappush (vector v17).
