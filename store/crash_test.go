@@ -90,13 +90,15 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(5)
 }
 
-func TestCrashDurability(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns a writer process and kills it")
-	}
-	path := filepath.Join(t.TempDir(), "crash.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashDBEnv+"="+path)
+// killWriter runs helper (a TestHelperProcess of this package) in a child
+// process writing to a store at path, hands each line it prints to read,
+// kills it with SIGKILL as soon as read says so, and reopens the store,
+// checking its integrity. A line without its newline was cut by the kill
+// and never fully acknowledged, so it is not handed on.
+func killWriter(t *testing.T, helper, env, path string, read func(line string) (kill bool)) *SQLite {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -113,11 +115,6 @@ func TestCrashDurability(t *testing.T) {
 			cmd.Wait()
 		}
 	}()
-
-	// Read acknowledgements; once a few hundred are in, kill the writer in
-	// mid-stream, then take the lines it printed before dying.
-	const killAfter = 300
-	inserted, updated := map[string]bool{}, map[string]bool{}
 	r := bufio.NewReader(stdout)
 	for {
 		line, err := r.ReadString('\n')
@@ -125,18 +122,9 @@ func TestCrashDurability(t *testing.T) {
 			if err != io.EOF {
 				t.Fatal(err)
 			}
-			break // a fragment without its newline was never fully acknowledged
+			break
 		}
-		kind, id, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
-		switch {
-		case ok && kind == "I":
-			inserted[id] = true
-		case ok && kind == "U" && inserted[id]:
-			updated[id] = true
-		default:
-			t.Fatalf("writer printed %q", line)
-		}
-		if !killed && len(inserted) >= killAfter {
+		if read(strings.TrimSuffix(line, "\n")) && !killed {
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
@@ -151,17 +139,39 @@ func TestCrashDurability(t *testing.T) {
 	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("writer ended with %v, want killed by SIGKILL\n%s", err, stderr.String())
 	}
-	t.Logf("writer killed after acknowledging %d inserts and %d updates", len(inserted), len(updated))
-
 	s, err := OpenSQLite(path, Options{})
 	if err != nil {
 		t.Fatalf("reopening after the crash: %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	var integrity string
 	if err := s.reader.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
 		t.Fatalf("integrity_check = %q, %v", integrity, err)
 	}
+	return s
+}
+
+func TestCrashDurability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a writer process and kills it")
+	}
+	// Read acknowledgements; once a few hundred are in, kill the writer in
+	// mid-stream, then take the lines it printed before dying.
+	const killAfter = 300
+	inserted, updated := map[string]bool{}, map[string]bool{}
+	s := killWriter(t, "TestHelperProcess", crashDBEnv, filepath.Join(t.TempDir(), "crash.db"), func(line string) bool {
+		kind, id, ok := strings.Cut(line, " ")
+		switch {
+		case ok && kind == "I":
+			inserted[id] = true
+		case ok && kind == "U" && inserted[id]:
+			updated[id] = true
+		default:
+			t.Fatalf("writer printed %q", line)
+		}
+		return len(inserted) >= killAfter
+	})
+	t.Logf("writer killed after acknowledging %d inserts and %d updates", len(inserted), len(updated))
 	for id := range inserted {
 		want := crashMessage(id)
 		u := crashUpdate(id)

@@ -1,19 +1,14 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -109,74 +104,23 @@ func TestPushCrashDurability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns a writer process and kills it")
 	}
-	path := filepath.Join(t.TempDir(), "crash.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPushHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), pushCrashDBEnv+"="+path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
-
 	// Read acknowledgements; once a few hundred pushes are in, and enough of
 	// the later writes each needs, kill the writer in mid-stream, then take
 	// the lines it printed before dying.
 	const killAfter, killAfterReschedules = 300, 20
 	acked := map[string]map[int]bool{"P": {}, "F": {}, "R": {}}
 	prerequisite := map[string]string{"F": "P", "R": "F"}
-	r := bufio.NewReader(stdout)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			if err != io.EOF {
-				t.Fatal(err)
-			}
-			break // a fragment without its newline was never fully acknowledged
-		}
-		kind, num, _ := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+	s := killWriter(t, "TestPushHelperProcess", pushCrashDBEnv, filepath.Join(t.TempDir(), "crash.db"), func(line string) bool {
+		kind, num, _ := strings.Cut(line, " ")
 		n, err := strconv.Atoi(num)
 		if acked[kind] == nil || err != nil || (prerequisite[kind] != "" && !acked[prerequisite[kind]][n]) {
 			t.Fatalf("writer printed %q", line)
 		}
 		acked[kind][n] = true
-		if !killed && len(acked["P"]) >= killAfter && len(acked["R"]) >= killAfterReschedules {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	if !killed {
-		t.Fatalf("writer ended before it was killed: %v\n%s", err, stderr.String())
-	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("writer ended with %v, want killed by SIGKILL\n%s", err, stderr.String())
-	}
+		return len(acked["P"]) >= killAfter && len(acked["R"]) >= killAfterReschedules
+	})
 	t.Logf("writer killed after acknowledging %d pushes, %d final updates, %d reschedules",
 		len(acked["P"]), len(acked["F"]), len(acked["R"]))
-
-	s, err := OpenSQLite(path, Options{})
-	if err != nil {
-		t.Fatalf("reopening after the crash: %v", err)
-	}
-	defer s.Close()
-	var integrity string
-	if err := s.reader.QueryRow(`PRAGMA integrity_check`).Scan(&integrity); err != nil || integrity != "ok" {
-		t.Fatalf("integrity_check = %q, %v", integrity, err)
-	}
 
 	owed := map[pushRef]*Notification{}
 	if err := s.PendingNotifications(context.Background(), func(n *Notification) error {
