@@ -40,7 +40,9 @@ type bindOptions struct {
 	maxBackoff      time.Duration
 	// handler, when set, serves what the SMSC at addrs[i] sends (receipts).
 	handler func(i int) smpp.Handler
-	onError func(addr string, err error)
+	// onResponse, when set, is told each request's response time.
+	onResponse func(id smpp.CommandID, took time.Duration)
+	onError    func(addr string, err error)
 }
 
 func newBinds(o bindOptions) *binds {
@@ -68,6 +70,7 @@ func newBinds(o bindOptions) *binds {
 						ResponseTimeout:     o.responseTimeout,
 						EnquireLinkInterval: o.enquireLink,
 						Handler:             h,
+						OnResponse:          o.onResponse,
 					},
 				},
 				MinBackoff: o.minBackoff,

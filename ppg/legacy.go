@@ -95,6 +95,9 @@ type LegacyConfig struct {
 	// Logger receives failed binds and receipts that match nothing;
 	// default: discarded.
 	Logger *slog.Logger
+	// OnResponse, if set, is told how long each SMPP request took to be
+	// answered; it must not block.
+	OnResponse func(id smpp.CommandID, took time.Duration)
 }
 
 // LegacyDispatcher is a Dispatcher for SMSCs without transaction mode, and
@@ -224,7 +227,8 @@ func NewLegacyDispatcher(cfg LegacyConfig) *LegacyDispatcher {
 		handler: func(i int) smpp.Handler {
 			return smpp.HandlerFunc(func(w smpp.ResponseWriter, r *smpp.Request) { d.serve(i, w, r) })
 		},
-		onError: func(addr string, err error) { log.Warn("legacy SMPP bind", "addr", addr, "err", err) },
+		onError:    func(addr string, err error) { log.Warn("legacy SMPP bind", "addr", addr, "err", err) },
+		onResponse: cfg.OnResponse,
 	})
 	return d
 }

@@ -71,6 +71,9 @@ type SMPPConfig struct {
 	Clock                  clock.Clock
 	// OnError, if set, is told of every failed bind and lost session.
 	OnError func(error)
+	// OnResponse, if set, is told how long each SMPP request took to be
+	// answered (submits, binds, enquire_links); it must not block.
+	OnResponse func(id smpp.CommandID, took time.Duration)
 }
 
 // SMPPDispatcher is a Dispatcher that submits pushes to push SMSCs over
@@ -112,7 +115,7 @@ func NewSMPPDispatcher(cfg SMPPConfig) *SMPPDispatcher {
 		addrs: cfg.Addrs, perAddr: cfg.BindsPerAddr, params: cfg.Bind, tls: cfg.TLSConfig,
 		clock: cfg.Clock, window: cfg.Window, responseTimeout: cfg.ResponseTimeout,
 		enquireLink: cfg.EnquireLinkInterval, minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff,
-		onError: onError,
+		onError: onError, onResponse: cfg.OnResponse,
 	})}
 }
 

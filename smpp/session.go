@@ -115,6 +115,11 @@ type SessionConfig struct {
 	// OnClose, if set, is called once when the session has closed, with
 	// the reason.
 	OnClose func(s *Session, err error)
+	// OnResponse, if set, is told how long each answered request took,
+	// from its queueing to its response, on the session's clock: what a
+	// response-time histogram needs. It runs on the reader and must not
+	// block.
+	OnResponse func(id CommandID, took time.Duration)
 }
 
 func (c *SessionConfig) withDefaults() SessionConfig {
@@ -158,6 +163,7 @@ type SessionStats struct {
 type call struct {
 	seq     uint32
 	id      CommandID
+	sent    time.Time // when queued, for OnResponse
 	done    func(PDU, error)
 	timer   clock.Timer
 	counted bool // holds a window slot
@@ -407,6 +413,9 @@ func (s *Session) request(req PDU, done func(PDU, error), counted bool) error {
 	var c *call
 	if wantsResp {
 		c = &call{seq: seq, id: id, done: done, counted: counted}
+		if s.cfg.OnResponse != nil {
+			c.sent = s.clock.Now()
+		}
 		s.pending[seq] = c
 		if s.cfg.ResponseTimeout > 0 {
 			c.timer = s.clock.AfterFunc(s.cfg.ResponseTimeout, func() { s.expire(c) })
@@ -478,6 +487,9 @@ func (s *Session) finish(c *call, resp PDU, err error) {
 	}
 	if c.counted {
 		s.release()
+	}
+	if resp != nil && s.cfg.OnResponse != nil {
+		s.cfg.OnResponse(c.id, s.clock.Now().Sub(c.sent))
 	}
 	if c.done != nil {
 		c.done(resp, err)

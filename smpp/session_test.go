@@ -661,3 +661,34 @@ func ExampleServer() {
 	s.Unbind(context.Background())
 	// Output: 1 <nil>
 }
+
+func TestOnResponseTimesAnsweredRequests(t *testing.T) {
+	vc := clock.NewVirtual(epoch)
+	h := &parked{}
+	addr := testServer(t, &Server{Session: SessionConfig{Handler: h}})
+	type obs struct {
+		id   CommandID
+		took time.Duration
+	}
+	got := make(chan obs, 4)
+	s := dial(t, addr, DialConfig{Mode: Transceiver, Session: SessionConfig{
+		Clock: vc, EnquireLinkInterval: -1, ResponseTimeout: -1,
+		OnResponse: func(id CommandID, took time.Duration) { got <- obs{id, took} },
+	}})
+	done := make(chan error, 1)
+	if err := s.SendAsync(context.Background(), submit("1"), func(_ PDU, err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return h.seen.Load() == 1 })
+	vc.Advance(1500 * time.Millisecond)
+	h.releaseAll()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if o := <-got; o.id != BindTransceiverID {
+		t.Fatalf("first OnResponse for %v, want the bind", o.id)
+	}
+	if o := <-got; o.id != SubmitSMID || o.took != 1500*time.Millisecond {
+		t.Fatalf("OnResponse(%v, %v), want submit_sm after 1.5 s", o.id, o.took)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A write is one change to the database, applied inside a group-commit
@@ -43,6 +44,7 @@ func reject(err error) error { return &rejection{err: err} }
 type committer struct {
 	db       *sql.DB
 	batchMax int
+	onCommit func(took time.Duration, writes int) // may be nil
 
 	mu      sync.Mutex
 	queue   []write
@@ -55,10 +57,11 @@ type committer struct {
 	writes  atomic.Uint64
 }
 
-func newCommitter(db *sql.DB, batchMax int) *committer {
+func newCommitter(db *sql.DB, batchMax int, onCommit func(time.Duration, int)) *committer {
 	c := &committer{
 		db:       db,
 		batchMax: batchMax,
+		onCommit: onCommit,
 		wake:     make(chan struct{}, 1),
 		exited:   make(chan struct{}),
 	}
@@ -141,7 +144,11 @@ func (c *committer) run() {
 		}
 		c.mu.Unlock()
 
+		start := time.Now()
 		results = c.commit(batch, results)
+		if c.onCommit != nil {
+			c.onCommit(time.Since(start), len(batch))
+		}
 		for i, w := range batch {
 			if w.done != nil {
 				w.done(results[i])

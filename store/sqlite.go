@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -23,6 +24,11 @@ type Options struct {
 	// IDBlock is how many message ids NextID reserves with one durable
 	// write. A crash skips the rest of a block, never reuses it. 0 means 256.
 	IDBlock int
+	// OnCommit, when set, is told after each commit how long the batch
+	// took, statements and flush, and how many writes it held: what a
+	// store-latency histogram needs. It runs on the committer and must not
+	// block.
+	OnCommit func(took time.Duration, writes int)
 }
 
 func (o Options) withDefaults() Options {
@@ -127,7 +133,7 @@ func OpenSQLite(path string, opts Options) (*SQLite, error) {
 		writer.Close()
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
-	s.commit = newCommitter(writer, opts.BatchMax)
+	s.commit = newCommitter(writer, opts.BatchMax, opts.OnCommit)
 	s.messageIDs = sequence{name: "smsc_message", block: uint64(opts.IDBlock), commit: s.commit}
 	return s, nil
 }

@@ -779,3 +779,31 @@ func TestDurabilitySettings(t *testing.T) {
 		t.Error("the read pool accepted a write")
 	}
 }
+
+func TestOnCommitReportsEveryBatch(t *testing.T) {
+	var mu sync.Mutex
+	batches, writes := 0, 0
+	s, err := OpenSQLite(filepath.Join(t.TempDir(), "oncommit.db"), Options{OnCommit: func(took time.Duration, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if took <= 0 || n <= 0 {
+			t.Errorf("OnCommit(%v, %d)", took, n)
+		}
+		batches++
+		writes += n
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 20 {
+		if err := s.Insert(context.Background(), testMessage(FormatMessageID(uint64(1000+i)), i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if st := s.Stats(); uint64(batches) != st.Commits || uint64(writes) != st.Writes || writes < 20 {
+		t.Fatalf("OnCommit saw %d batches of %d writes; the store counts %d commits of %d writes", batches, writes, st.Commits, st.Writes)
+	}
+}

@@ -164,7 +164,7 @@ type dispatcher interface {
 	Sessions() []*smpp.Session
 }
 
-func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
+func ppgDispatcher(set ppgSettings, log *slog.Logger, onResponse func(smpp.CommandID, time.Duration)) (dispatcher, error) {
 	bind := smpp.BindParams{SystemID: set.SMPP.SystemID, Password: set.SMPP.Password}
 	tlsConfig, err := clientTLS(set.SMPP.TLS, set.SMPP.TLSCA)
 	if err != nil {
@@ -183,6 +183,7 @@ func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
 			ResponseTimeout: set.SMPP.ResponseTimeout,
 			Window:          set.SMPP.Window,
 			OnError:         onError,
+			OnResponse:      onResponse,
 		}), nil
 	case "legacy":
 		return ppg.NewLegacyDispatcher(ppg.LegacyConfig{
@@ -193,6 +194,7 @@ func ppgDispatcher(set ppgSettings, log *slog.Logger) (dispatcher, error) {
 			SourceAddr:     set.SMPP.SourceAddr,
 			Window:         set.SMPP.Window,
 			ReceiptTimeout: set.ReceiptTimeout,
+			OnResponse:     onResponse,
 			Logger:         log.With("component", "legacy"),
 		}), nil
 	}
@@ -204,12 +206,14 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenSQLite(set.Store, store.Options{})
+	commitTimes := metrics.NewStoreCommitTimes()
+	responseTimes := metrics.NewSMPPResponseTimes("ppg_smpp")
+	st, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	disp, err := ppgDispatcher(set, log)
+	disp, err := ppgDispatcher(set, log, responseTimes.Observe)
 	if err != nil {
 		return err
 	}
@@ -252,6 +256,8 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		metrics.NewPPGCollector(gw.Stats),
 		metrics.NewSessionCollector("ppg_smpp", disp.Sessions),
 		metrics.NewStoreCollector(st.Stats),
+		commitTimes.Collector(),
+		responseTimes.Collector(),
 	)
 	mux := http.NewServeMux()
 	mux.Handle("/pap", gw)

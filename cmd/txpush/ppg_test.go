@@ -44,6 +44,8 @@ func TestPPGDaemonEndToEnd(t *testing.T) {
 		"txpush_ppg_notifications_sent_total 1",
 		`txpush_ppg_smpp_sessions{state="bound_trx"} 1`,
 		"txpush_store_commits_total",
+		`txpush_ppg_smpp_response_seconds_count{command="submit_sm"} 1`,
+		"txpush_store_commit_seconds_count",
 	}
 	var missing []string
 	for deadline := time.Now().Add(10 * time.Second); ; {

@@ -212,7 +212,8 @@ func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout i
 	// Handsets not bound over SMPP are simulated: every MSISDN answers.
 	network.AttachAll(func(radio.SMS, time.Time) {})
 
-	st, err := store.OpenSQLite(set.Store, store.Options{})
+	commitTimes := metrics.NewStoreCommitTimes()
+	st, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
 	if err != nil {
 		return err
 	}
@@ -246,7 +247,7 @@ func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout i
 	go func() { errc <- sc.Serve(l) }()
 	var metricsSrv *http.Server
 	if set.HTTP != "" {
-		metricsSrv, err = serveSMSCMetrics(set.HTTP, sc, st, network, log, stdout, errc)
+		metricsSrv, err = serveSMSCMetrics(set.HTTP, sc, st, commitTimes, network, log, stdout, errc)
 		if err != nil {
 			sc.Shutdown(context.Background())
 			return err
@@ -272,8 +273,9 @@ func serveSMSC(ctx context.Context, set smscSettings, log *slog.Logger, stdout i
 // serveSMSCMetrics serves the SMSC's metrics at /metrics on addr until
 // the returned server is shut down; an error of the server's own goes
 // to errc.
-func serveSMSCMetrics(addr string, sc *smsc.SMSC, st *store.SQLite, network *radio.Network, log *slog.Logger, stdout io.Writer, errc chan<- error) (*http.Server, error) {
+func serveSMSCMetrics(addr string, sc *smsc.SMSC, st *store.SQLite, commitTimes *metrics.StoreCommitTimes, network *radio.Network, log *slog.Logger, stdout io.Writer, errc chan<- error) (*http.Server, error) {
 	reg := metrics.NewRegistry()
+	reg.MustRegister(commitTimes.Collector())
 	if err := metrics.RegisterSMSC(reg, sc, st.Stats, network); err != nil {
 		return nil, err
 	}
