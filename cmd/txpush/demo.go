@@ -17,8 +17,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/txpush/txpush/clock"
 	"github.com/txpush/txpush/handset"
+	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/ppg"
 	"github.com/txpush/txpush/radio"
@@ -332,9 +335,13 @@ func (sys *demoSystem) startPPG(ctx context.Context, log *slog.Logger) error {
 		l.Close()
 		return err
 	}
+	reg := metrics.NewRegistry()
+	reg.MustRegister(metrics.NewPPGCollector(sys.gw.Stats), metrics.NewSMSCCollector(sys.smsc))
 	mux := http.NewServeMux()
 	mux.Handle("/pap", sys.gw)
 	mux.Handle("/wappush", sys.gw)
+	mux.Handle("GET /status", sys.gw.StatusHandler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	sys.papServer = sys.serveOn(l, mux)
 	return nil
 }
@@ -359,6 +366,8 @@ func (sys *demoSystem) serveOn(l net.Listener, h http.Handler) *http.Server {
 func (sys *demoSystem) printEndpoints(w io.Writer) {
 	fmt.Fprintf(w, "demo: %s\n", sys.describe())
 	fmt.Fprintf(w, "demo: PAP on %s (and /wappush)\n", sys.papURL)
+	fmt.Fprintf(w, "demo: status page on %s\n", strings.TrimSuffix(sys.papURL, "/pap")+"/status")
+	fmt.Fprintf(w, "demo: metrics on %s\n", strings.TrimSuffix(sys.papURL, "/pap")+"/metrics")
 	if sys.smppAddr != "" {
 		fmt.Fprintf(w, "demo: SMSC SMPP on %s\n", sys.smppAddr)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,6 +135,19 @@ func TestDemoServes(t *testing.T) {
 		"--si-href", contentURL + "/si/news", "--si-text", "hello", "--wait", "--wait-timeout", "20s"}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "message-state=delivered") {
 		t.Fatalf("txpush push: exit %d\n%s%s\ndemo:\n%s", code, out.String(), errb.String(), d.logs())
+	}
+	// The demo's PPG serves its status page and metrics beside PAP.
+	base := strings.TrimSuffix(papURL, "/pap")
+	for path, want := range map[string]string{"/status": "delivered", "/metrics": "txpush_ppg_pushes_accepted_total 1"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d, want a page with %q", path, resp.StatusCode, want)
+		}
 	}
 }
 
