@@ -52,7 +52,8 @@ func TestSMSCToHandsetDaemons(t *testing.T) {
 	sc := startDaemon(t, "smsc", "--smpp", "127.0.0.1:0", "--store", t.TempDir()+"/smsc.db", "--log-level", "warn")
 	addr := sc.waitLine(t, "smsc: SMPP on ")
 	const msisdn = "358401234567"
-	hs := startDaemon(t, "handset", "--smsc", addr, "--msisdn", msisdn, "--proxy", proxy.URL)
+	hs := startDaemon(t, "handset", "--smsc", addr, "--msisdn", msisdn, "--proxy", proxy.URL, "--http", "127.0.0.1:0")
+	metricsURL := hs.waitLine(t, "handset: metrics on ")
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(hs.logs(), "bound as receiver") {
 		if time.Now().After(deadline) {
@@ -112,6 +113,18 @@ func TestSMSCToHandsetDaemons(t *testing.T) {
 	}
 	if fetchEv["url"] != href || fetchEv["status"] != float64(200) || fetchEv["size"] != float64(len(page)) {
 		t.Errorf("fetch event %v", fetchEv)
+	}
+	// The handset's metrics count the push and the fetch.
+	mresp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbody, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{"txpush_handset_pushes_total 1", "txpush_handset_fetches_total 1", "txpush_handset_sms_total 2"} {
+		if !strings.Contains(string(mbody), want) {
+			t.Errorf("handset /metrics lacks %q", want)
+		}
 	}
 	select {
 	case u := <-seen:

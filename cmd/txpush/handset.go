@@ -8,10 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/txpush/txpush/handset"
+	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/smpp"
 )
 
@@ -26,6 +31,7 @@ type handsetSettings struct {
 	TLS        bool   `yaml:"tls"`
 	TLSCA      string `yaml:"tls_ca"`
 	LogLevel   string `yaml:"log_level"`
+	HTTP       string `yaml:"http"`
 }
 
 func defaultHandsetSettings() handsetSettings {
@@ -42,6 +48,7 @@ func bindHandsetFlags(fs *flag.FlagSet, s *handsetSettings) {
 	fs.BoolVar(&s.TLS, "tls", s.TLS, "bind over TLS")
 	fs.StringVar(&s.TLSCA, "tls-ca", s.TLSCA, "with --tls, trust the SMSC certificates signed by this CA `file` (PEM) instead of the system's")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&s.HTTP, "http", s.HTTP, "serve Prometheus metrics at /metrics on this `address` (default off)")
 }
 
 // handsetMain runs a handset bound to an SMSC until ctx ends, printing one
@@ -72,6 +79,21 @@ func handsetMain(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			log.Info("bound as receiver", "smsc", s.RemoteAddr(), "msisdn", set.MSISDN)
 		},
 		OnError: func(err error) { log.Warn("SMSC bind lost or refused; binding again", "smsc", set.SMSC, "err", err) },
+	}
+	if set.HTTP != "" {
+		reg := metrics.NewRegistry()
+		reg.MustRegister(metrics.NewHandsetCollector(h.Stats))
+		l, err := net.Listen("tcp", set.HTTP)
+		if err != nil {
+			fmt.Fprintln(stderr, "txpush handset: --http:", err)
+			return 1
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(l)
+		defer srv.Close()
+		fmt.Fprintf(stdout, "handset: metrics on http://%s/metrics\n", l.Addr())
 	}
 	log.Info("handset starting", "smsc", set.SMSC, "msisdn", set.MSISDN, "reassembly", cfg.Reassembly,
 		"fetch", cfg.Fetch, "proxy", set.Proxy)
