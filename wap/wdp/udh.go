@@ -167,6 +167,12 @@ func scanUDH(ud []byte, h *UDH) (udhInfo, []byte, error) {
 		return info, nil, &DecodeError{Field: "UDHL", Reason: "no user data", Err: ErrTruncated}
 	}
 	end := 1 + int(ud[0])
+	if end > MaxUserData {
+		// TP-UD holds 140 octets: a longer header is no SMS's, and could
+		// not be written back.
+		return info, nil, &DecodeError{Field: "UDHL",
+			Reason: fmt.Sprintf("header of %d octets does not fit in %d octets of user data", ud[0], MaxUserData)}
+	}
 	if end > len(ud) {
 		return info, nil, &DecodeError{Field: "UDHL", Err: ErrTruncated,
 			Reason: fmt.Sprintf("header of %d octets but only %d follow", ud[0], len(ud)-1)}
