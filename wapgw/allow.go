@@ -63,6 +63,13 @@ func parsePattern(s string) (destPattern, error) {
 		host = rest
 	}
 	host = strings.TrimSuffix(host, ".")
+	if addr, err := netip.ParseAddr(host); err == nil && !d.wildcard {
+		// An address written with a trailing dot ("10.0.0.1.") is still
+		// the address, as destinations are read.
+		d.addr = addr.Unmap()
+		d.host = d.addr.String()
+		return d, nil
+	}
 	if host == "*" || strings.Contains(host, "*") {
 		return bad("a wildcard may only be the first label of a domain (*.example.com); a gateway that allows every host is an open proxy")
 	}
