@@ -54,6 +54,9 @@ func parsePattern(s string) (destPattern, error) {
 	var d destPattern
 	d.port = port
 	if addr, err := netip.ParseAddr(host); err == nil {
+		if addr.Zone() != "" {
+			return bad("a zoned address is never a destination")
+		}
 		d.addr = addr.Unmap()
 		d.host = d.addr.String()
 		return d, nil
@@ -66,6 +69,9 @@ func parsePattern(s string) (destPattern, error) {
 	if addr, err := netip.ParseAddr(host); err == nil && !d.wildcard {
 		// An address written with a trailing dot ("10.0.0.1.") is still
 		// the address, as destinations are read.
+		if addr.Zone() != "" {
+			return bad("a zoned address is never a destination")
+		}
 		d.addr = addr.Unmap()
 		d.host = d.addr.String()
 		return d, nil
