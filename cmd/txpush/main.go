@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 )
@@ -59,7 +60,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	if path := os.Getenv("TXPUSH_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "txpush: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 	return cmd.run(args[1:], stdout, stderr)
+}
+
+// startCPUProfile writes a CPU profile of the command to path (with the
+// process id appended, since bench and demo start several txpush
+// processes that inherit the variable) until stop is called. It is how the
+// figures in docs/PERFORMANCE.md were taken apart.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return nil, fmt.Errorf("TXPUSH_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("TXPUSH_CPUPROFILE: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func usage(w io.Writer) {
