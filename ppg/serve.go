@@ -141,10 +141,14 @@ func (p *PPG) refusal(r *http.Request, m pap.Message, code pap.Code, desc string
 }
 
 func (p *PPG) pushResponse(r *http.Request, v pap.Version, id string, code pap.Code, desc string) *pap.PushResponse {
+	return p.responseTo(v, id, p.senderAddress(r), code, desc)
+}
+
+func (p *PPG) responseTo(v pap.Version, id, sender string, code pap.Code, desc string) *pap.PushResponse {
 	return &pap.PushResponse{
 		Header:        pap.Header{Version: v},
 		PushID:        id,
-		SenderAddress: p.senderAddress(r),
+		SenderAddress: sender,
 		SenderName:    p.cfg.SenderName,
 		ReplyTime:     p.clk.Now().UTC().Truncate(time.Second),
 		Result:        pap.Result{Code: code, Desc: desc},
@@ -187,12 +191,53 @@ func (p *PPG) reply(w http.ResponseWriter, status int, m pap.Message, caps *pap.
 	w.Write(body)
 }
 
-// push accepts or refuses a push-message. The push is stored durably
-// before it is answered 1001.
+// push accepts or refuses a push-message received over HTTP.
 func (p *PPG) push(r *http.Request, pi string, m *pap.PushMessage, req *pap.Request) (int, pap.Message) {
-	v := m.Version
-	refuse := func(code pap.Code, desc string) (int, pap.Message) {
-		return http.StatusOK, p.pushResponse(r, v, m.PushID, code, clean(desc))
+	code, desc := p.accept(r.Context(), pi, m, req)
+	status := http.StatusOK
+	switch code {
+	case pap.CodeAccepted:
+		status = http.StatusAccepted
+	case pap.CodeServiceUnavailable:
+		status = http.StatusServiceUnavailable
+	}
+	return status, p.pushResponse(r, m.Version, m.PushID, code, desc)
+}
+
+// Push accepts or refuses a push-message from the PI account pi without
+// HTTP, for a program that runs the PPG in its own process (the simulator
+// drives the PPG this way). req is what pap.ReadRequest returns for a
+// push-message: the message, its control entity (stored as received, so
+// that a restart recovers the push's version and quality of service) and
+// its content entity. The push goes through the same checks, the same
+// durable write and the same life cycle as one posted to /pap; the PI's
+// account limits on destinations apply, its network limits do not. The
+// answer is the push-response /pap would give, 1001 when accepted; the
+// push may have been handed to the dispatcher before Push returns.
+func (p *PPG) Push(ctx context.Context, pi string, req *pap.Request) *pap.PushResponse {
+	m, ok := req.Message.(*pap.PushMessage)
+	if !ok || req.Content == nil || req.Control == nil {
+		var v pap.Version
+		if req.Message != nil {
+			if h := pap.HeaderOf(req.Message); h != nil {
+				v = h.Version
+			}
+		}
+		return p.responseTo(v, "", p.cfg.SenderAddress, pap.CodeBadRequest,
+			"a push needs a push-message, its control entity and a content entity")
+	}
+	code, desc := p.accept(ctx, pi, m, req)
+	resp := p.responseTo(m.Version, m.PushID, p.cfg.SenderAddress, code, desc)
+	p.pump()
+	return resp
+}
+
+// accept decides a push-message and returns the result code and its
+// description. An accepted push is stored durably before accept returns
+// 1001.
+func (p *PPG) accept(ctx context.Context, pi string, m *pap.PushMessage, req *pap.Request) (pap.Code, string) {
+	refuse := func(code pap.Code, desc string) (pap.Code, string) {
+		return code, clean(desc)
 	}
 	acct := p.pis[pi]
 	deliveries := make([]store.Delivery, 0, len(m.Addresses))
@@ -272,17 +317,16 @@ func (p *PPG) push(r *http.Request, pi string, m *pap.PushMessage, req *pap.Requ
 		sp.Deliveries[i].NextAttempt = m.DeliverAfter
 		sp.Deliveries[i].UpdatedAt = now
 	}
-	if err := p.store.InsertPush(r.Context(), sp); err != nil {
+	if err := p.store.InsertPush(ctx, sp); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
 			return refuse(pap.CodeDuplicatePushID, "push-id "+m.PushID+" was already used by this PI")
 		}
 		p.log.Error("ppg: storing a push", "pi", pi, "push_id", m.PushID, "err", err)
-		return http.StatusServiceUnavailable, p.pushResponse(r, v, m.PushID, pap.CodeServiceUnavailable,
-			"the push could not be stored; try again later")
+		return pap.CodeServiceUnavailable, "the push could not be stored; try again later"
 	}
 	op := &openPush{
 		key:        pushKey{pi, m.PushID},
-		version:    v,
+		version:    m.Version,
 		qos:        usedQoS(m.QoS),
 		priority:   priority,
 		receivedAt: now,
@@ -305,7 +349,7 @@ func (p *PPG) push(r *http.Request, pi string, m *pap.PushMessage, req *pap.Requ
 	if len(notes) > 0 {
 		desc += "; " + strings.Join(notes, "; ")
 	}
-	return http.StatusAccepted, p.pushResponse(r, v, m.PushID, pap.CodeAccepted, desc)
+	return pap.CodeAccepted, desc
 }
 
 // compile turns the content entity into the WSP push PDU, or says why it

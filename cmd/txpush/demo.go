@@ -28,7 +28,6 @@ import (
 	"github.com/txpush/txpush/smpp"
 	"github.com/txpush/txpush/smsc"
 	"github.com/txpush/txpush/store"
-	"github.com/txpush/txpush/wap/wdp"
 	"github.com/txpush/txpush/wapgw"
 )
 
@@ -311,7 +310,7 @@ func (sys *demoSystem) startPPG(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("binding to the SMSC: %w", err)
 		}
 	default:
-		sys.disp = &inProcessDispatcher{smsc: sys.smsc, account: "ppg"}
+		sys.disp = &ppg.InProcessDispatcher{SMSC: sys.smsc, Account: "ppg"}
 	}
 
 	l, err := net.Listen("tcp", set.PAP)
@@ -435,72 +434,6 @@ func demoDebugLogger(log *slog.Logger, component string) *slog.Logger {
 		return nil
 	}
 	return log.With("component", component)
-}
-
-// inProcessDispatcher is the PPG's dispatcher when the push SMSC runs in
-// the same process: each push goes straight to the SMSC's transaction
-// engine, with no SMPP between them, and its outcome comes back as the
-// SMPP front would report it.
-type inProcessDispatcher struct {
-	smsc    *smsc.SMSC
-	account string
-}
-
-// Submit implements ppg.Dispatcher.
-func (d *inProcessDispatcher) Submit(req ppg.SubmitRequest, done func(ppg.SubmitResult)) {
-	err := d.smsc.SubmitTransaction(d.account, req.MSISDN, req.Payload, req.Ref, func(o smsc.TxnOutcome) {
-		done(txnResult(o))
-	})
-	if err != nil {
-		done(splitFailure(err))
-	}
-}
-
-// Start and Close make inProcessDispatcher a dispatcher: it has no binds.
-func (d *inProcessDispatcher) Start(context.Context) {}
-
-func (d *inProcessDispatcher) Close(context.Context) error { return nil }
-
-// Sessions: the integrated SMSC is reached without SMPP.
-func (d *inProcessDispatcher) Sessions() []*smpp.Session { return nil }
-
-// txnFailureNames name the transaction failures in the PPG's descriptions.
-var txnFailureNames = map[smsc.TxnFailure]string{
-	smsc.TxnPermanent: "a segment failed permanently",
-	smsc.TxnAttempts:  "a segment failed on every attempt",
-	smsc.TxnDeadline:  "the group deadline passed",
-	smsc.TxnRejected:  "the SMSC's transaction engine is full",
-}
-
-// txnResult maps a transaction's outcome to the PPG's: delivered; failed
-// (permanently or not) with the radio error that decided it; or busy when
-// the engine did not take the push, which may then be submitted again.
-func txnResult(o smsc.TxnOutcome) ppg.SubmitResult {
-	if o.OK() {
-		return ppg.SubmitResult{Outcome: ppg.Delivered}
-	}
-	err := errors.New(txnFailureNames[o.Failure])
-	if o.Err != nil {
-		err = fmt.Errorf("%s: %w", txnFailureNames[o.Failure], o.Err)
-	}
-	switch o.Failure {
-	case smsc.TxnRejected:
-		return ppg.SubmitResult{Outcome: ppg.Busy, Err: err}
-	case smsc.TxnPermanent:
-		return ppg.SubmitResult{Outcome: ppg.Failed, Permanent: true, Err: err}
-	}
-	return ppg.SubmitResult{Outcome: ppg.Failed, Err: err}
-}
-
-// splitFailure is the outcome of a push the SMSC could not split: busy
-// when every concatenation reference towards the handset is held (one is
-// freed in time), a permanent failure otherwise (the push or the MSISDN
-// will never do).
-func splitFailure(err error) ppg.SubmitResult {
-	if errors.Is(err, wdp.ErrNoReference) {
-		return ppg.SubmitResult{Outcome: ppg.Busy, Err: err}
-	}
-	return ppg.SubmitResult{Outcome: ppg.Failed, Permanent: true, Err: err}
 }
 
 // demoContent is the PI's content server: it serves a small page for every
