@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"wapgw":   {"the WAP gateway: the pull proxy handsets fetch pushed URLs through", untilSignal(wapgwMain)},
 	"demo":    {"everything on one machine: PPG, push SMSC, simulated network, handsets, WAP gateway, content server, a PI", untilSignal(demoMain)},
 	"bench":   {"real-time load through the real PPG and SMSC on loopback", untilSignal(benchMain)},
+	"sim":     {"the evaluation: transaction mode against store-and-forward on a virtual clock", simMain},
 }
 
 // untilSignal runs a command with a context that ends on SIGINT or
