@@ -10,16 +10,18 @@
 // code on a virtual clock.
 //
 // A push is written to the store before push-response 1001 is answered,
-// every change of a delivery is recorded before it has effects, and a result
-// notification is put in the store's outbox in the same write as the final
-// state it reports, so a push answered 1001 reaches a final state and its
-// notification across crashes. A submit that may have reached the SMSC when
-// the PPG stopped is submitted again after a restart with the same
-// user_message_reference, which the SMSC uses to recognise it, rather than
-// as a new message. A submit whose outcome is known (busy, or a temporary
+// with the user_message_reference of each delivery's first submit; a
+// result notification is put in the store's outbox in the same write as
+// the final state it reports; so a push answered 1001 reaches a final
+// state and its notification across crashes. A submit is not recorded
+// before it is sent (that would be a durable write per push): the store
+// already holds its reference, and after a restart every delivery not
+// final is submitted under it, which the SMSC uses to recognise a repeat
+// of a submit that reached it before the crash, rather than deliver it as
+// a new message. A submit whose outcome is known (busy, or a temporary
 // failure retried under Config.RetryUntilDeliverBefore) is followed by a
-// new attempt under a new reference, since a repeat of the old one would
-// only fetch the old outcome. A submit the SMSC did not answer in time is
+// new attempt under a new reference, stored before the attempt is made,
+// since a repeat of the old one would only fetch the old outcome. A submit the SMSC did not answer in time is
 // never sent again: the push ends in message-state timeout.
 //
 // Supported operations: push-message, cancel-message, statusquery-message

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/txpush/txpush/clock"
@@ -104,13 +105,16 @@ type PPG struct {
 
 	counters counters
 	status   statusLog // what the status page shows
+	// ref numbers the submits (user_message_reference): each delivery
+	// gets one when it is accepted and a new one when it is retried, and
+	// the store holds it before it can be used.
+	ref atomic.Uint32
 
 	mu        sync.Mutex
 	open      map[pushKey]*openPush // pushes with a delivery not yet final
 	ready     readyQueue
 	seq       uint64 // arrival order in ready
 	inFlight  int
-	ref       uint16
 	pumping   bool
 	pumpAgain bool
 	started   bool
@@ -146,11 +150,8 @@ type delivery struct {
 	index int
 	addr  pap.Address
 	state store.Delivery
-	// inFlight: a submit, or the write that precedes it, is outstanding.
+	// inFlight: a submit is outstanding.
 	inFlight bool
-	// sameRef: the next submit repeats one whose outcome is unknown, and
-	// must keep its user_message_reference.
-	sameRef bool
 	timer   clock.Timer // deliver-after or retry
 	queued  bool        // in ready
 	qindex  int
@@ -214,11 +215,11 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 		clk:   cfg.Clock,
 		log:   cfg.Logger,
 		open:  make(map[pushKey]*openPush),
-		// A random first reference makes it unlikely that a push
-		// after a restart reuses the reference of one the SMSC still
-		// remembers for the same handset.
-		ref: uint16(rand.Uint32()),
 	}
+	// A random first reference makes it unlikely that a push after a
+	// restart reuses the reference of one the SMSC still remembers for
+	// the same handset.
+	p.ref.Store(rand.Uint32())
 	for _, a := range cfg.PIs {
 		if _, dup := p.pis[a.Name]; dup {
 			return nil, fmt.Errorf("ppg: PI %q configured twice", a.Name)
@@ -240,9 +241,10 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 	return p, nil
 }
 
-// Start recovers the work the store holds and begins dispatching: pending
-// deliveries are scheduled, deliveries that were in flight are submitted
-// again with the same reference (the SMSC answers a repeat with the first
+// Start recovers the work the store holds and begins dispatching: every
+// delivery not final is scheduled under the reference the store holds for
+// it, which is the reference of any submit of it that may have reached
+// the SMSC before the restart (the SMSC answers a repeat with the first
 // submit's outcome), and owed notifications are posted.
 func (p *PPG) Start(ctx context.Context) error {
 	var restored []*openPush
@@ -366,10 +368,6 @@ func (p *PPG) registerLocked(op *openPush, now time.Time) {
 			continue
 		}
 		op.open++
-		if d.state.State == store.DeliveryInFlight {
-			// It may have reached the SMSC before the restart.
-			d.sameRef = true
-		}
 		if due := d.state.NextAttempt; due.After(now) {
 			p.armLocked(d, due.Sub(now))
 		} else {
@@ -441,37 +439,30 @@ func (p *PPG) pump() {
 	}
 }
 
-// attemptLocked starts a submit of d: the delivery is recorded in flight
-// first, so that after a crash it is resolved rather than forgotten or
-// sent as new.
+// nextRef returns a new submit reference.
+func (p *PPG) nextRef() uint16 { return uint16(p.ref.Add(1)) }
+
+// attemptLocked starts a submit of d. Nothing is written first: the
+// store already holds the reference the submit carries (written with the
+// push, or with the retry that made d pending again), so after a crash
+// the delivery, still pending in the store, is submitted again under the
+// same reference and the SMSC recognises a repeat of a submit it has
+// seen. This saves a durable write per push.
 func (p *PPG) attemptLocked(d *delivery, now time.Time) effects {
 	op := d.push
 	if !op.before.IsZero() && !now.Before(op.before) {
 		return p.finishLocked(d, now, store.DeliveryExpired, pap.CodeServiceFailure,
 			"deliver-before-timestamp passed before the push could be sent")
 	}
-	if !d.sameRef {
-		p.ref++
-		d.state.Ref = p.ref
-	}
-	d.sameRef = false
 	d.inFlight = true
 	p.inFlight++
 	d.state.State = store.DeliveryInFlight
 	d.state.Attempts++
 	d.state.NextAttempt = time.Time{}
 	d.state.UpdatedAt = now
-	u := store.DeliveryUpdate{PI: op.key.pi, PushID: op.key.id, Index: d.index, Delivery: d.state}
 	req := SubmitRequest{MSISDN: d.state.MSISDN, Payload: op.payload, Ref: d.state.Ref, Priority: op.priority}
 	return effects{func() {
-		p.store.UpdateDeliveryAsync(u, func(err error) {
-			if err != nil {
-				p.log.Error("ppg: recording a submit", "pi", op.key.pi, "push_id", op.key.id, "index", d.index, "err", err)
-				p.outcome(d, SubmitResult{Outcome: Busy, Err: err})
-				return
-			}
-			p.disp.Submit(req, func(r SubmitResult) { p.outcome(d, r) })
-		})
+		p.disp.Submit(req, func(r SubmitResult) { p.outcome(d, r) })
 	}}
 }
 
@@ -531,8 +522,9 @@ func failureDesc(r SubmitResult) string {
 	return b.String()
 }
 
-// retryLocked makes d pending again after delay, under a new reference:
-// the previous submit's outcome is known, so this is a new attempt.
+// retryLocked makes d pending again after delay, under a new reference
+// recorded with it: the previous submit's outcome is known, so this is a
+// new attempt.
 func (p *PPG) retryLocked(d *delivery, now time.Time, delay time.Duration, desc string) effects {
 	op := d.push
 	if !op.before.IsZero() && !now.Add(delay).Before(op.before) {
@@ -540,12 +532,31 @@ func (p *PPG) retryLocked(d *delivery, now time.Time, delay time.Duration, desc 
 			"deliver-before-timestamp passed before the push could be delivered")
 	}
 	d.state.State = store.DeliveryPending
+	d.state.Ref = p.nextRef()
 	d.state.NextAttempt = now.Add(delay)
 	d.state.UpdatedAt = now
 	d.state.Desc = desc
-	p.armLocked(d, delay)
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
 	u := store.DeliveryUpdate{PI: op.key.pi, PushID: op.key.id, Index: d.index, Delivery: d.state}
-	return effects{func() { p.record(u) }}
+	due := d.state.NextAttempt
+	// The retry is armed once its reference is stored, never before: a
+	// submit under a reference the store does not hold could, after a
+	// crash, be followed by another under the old one and deliver twice.
+	return effects{func() {
+		p.store.UpdateDeliveryAsync(u, func(err error) {
+			if err != nil {
+				p.log.Error("ppg: recording a retry", "pi", u.PI, "push_id", u.PushID, "index", u.Index, "err", err)
+			}
+			p.mu.Lock()
+			if !p.closed && d.state.State == store.DeliveryPending && d.state.Ref == u.Delivery.Ref && !d.queued {
+				p.armLocked(d, due.Sub(p.clk.Now()))
+			}
+			p.mu.Unlock()
+		})
+	}}
 }
 
 // finishLocked puts d in a final state and returns the durable write of

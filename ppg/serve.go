@@ -259,7 +259,8 @@ func (p *PPG) accept(ctx context.Context, pi string, m *pap.PushMessage, req *pa
 			!slices.ContainsFunc(acct.prefixes, func(pre string) bool { return strings.HasPrefix(msisdn, pre) }) {
 			return refuse(pap.CodeForbidden, "address "+a.String()+": not a number this PI may push to")
 		}
-		deliveries = append(deliveries, store.Delivery{Address: a.String(), MSISDN: msisdn, State: store.DeliveryPending})
+		deliveries = append(deliveries, store.Delivery{Address: a.String(), MSISDN: msisdn, State: store.DeliveryPending,
+			Ref: p.nextRef()})
 	}
 	if m.NotifyTo != "" {
 		u, err := url.Parse(m.NotifyTo)
