@@ -57,20 +57,25 @@ func TestBenchRunsThroughDaemons(t *testing.T) {
 			t.Errorf("%s: CPU %v s, peak RSS %d KiB (at start %d)", c.Name, c.CPUSeconds, c.PeakRSSKiB, c.PeakRSSBeforeKiB)
 		}
 	}
-	for name, l := range map[string]latencySummary{"POST → 1001": rep.PostToAccepted, "POST → submit_sm": rep.PostToSubmit, "POST → notification": rep.PostToNotified} {
+	for name, l := range map[string]latencySummary{"POST → 1001": rep.PostToAccepted, "POST → submit_sm": rep.PostToSubmit,
+		"POST → reassembled": rep.PostToReassembled, "POST → notification": rep.PostToNotified} {
 		if l.Count != 300 || l.Min <= 0 || l.Min > l.P50 || l.P50 > l.P90 || l.P90 > l.P99 || l.P99 > l.Max {
 			t.Errorf("%s: %+v; want 300 ordered positive figures", name, l)
 		}
 	}
 
-	// Each push is submitted before its outcome can be notified.
+	// Each push is submitted, then reassembled at the handset, before
+	// its outcome can be notified.
 	if rep.PostToSubmit.Max >= rep.PostToNotified.Max || rep.PostToSubmit.Min >= rep.PostToNotified.Min {
 		t.Errorf("POST → submit_sm %+v not before POST → notification %+v", rep.PostToSubmit, rep.PostToNotified)
+	}
+	if rep.PostToSubmit.Min >= rep.PostToReassembled.Min || rep.PostToReassembled.Min >= rep.PostToNotified.Min {
+		t.Errorf("POST → reassembled %+v not between submit_sm %+v and notification %+v", rep.PostToReassembled, rep.PostToSubmit, rep.PostToNotified)
 	}
 
 	var table strings.Builder
 	rep.writeTable(&table)
-	for _, want := range []string{"accepted 300", "delivered 300", "ppg ", "smsc ", "POST → 1001", "POST → submit_sm", "POST → notification"} {
+	for _, want := range []string{"accepted 300", "delivered 300", "ppg ", "smsc ", "POST → 1001", "POST → submit_sm", "POST → reassembled", "POST → notification"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}
@@ -93,6 +98,9 @@ func TestBenchHoldKeepsTransactionsParked(t *testing.T) {
 	// SMS.
 	if got := rep.PostToNotified.Min; got < ms(hold) {
 		t.Errorf("fastest notification %.1f ms after its POST; want ≥ %v", got, hold)
+	}
+	if got := rep.PostToReassembled; got.Count != 5 || got.Min < ms(hold) {
+		t.Errorf("POST → reassembled %+v; want 5, none sooner than the hold %v", got, hold)
 	}
 	if got := rep.PostToAccepted.Max; got >= ms(hold) {
 		t.Errorf("slowest 1001 %.1f ms after its POST; want < %v, the answer must not wait for the air", got, hold)
