@@ -152,10 +152,10 @@ type delivery struct {
 	state store.Delivery
 	// inFlight: a submit is outstanding.
 	inFlight bool
-	timer   clock.Timer // deliver-after or retry
-	queued  bool        // in ready
-	qindex  int
-	seq     uint64
+	timer    clock.Timer // deliver-after or retry
+	queued   bool        // in ready
+	qindex   int
+	seq      uint64
 }
 
 // New returns a PPG that keeps its pushes in st and sends them with d.

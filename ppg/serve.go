@@ -284,6 +284,9 @@ func (p *PPG) accept(ctx context.Context, pi string, m *pap.PushMessage, req *pa
 			return refuse(pap.CodeRequiredBearerNotAvailable, "bearer "+q.Bearer+" is not available: this PPG pushes over SMS")
 		}
 	}
+	if code, desc := p.matchCapabilities(req.Capabilities, m.Addresses); code != 0 {
+		return refuse(code, desc)
+	}
 	if m.ProgressNotesRequested {
 		notes = append(notes, "progress notes are not supported and will not be sent")
 	}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -69,6 +71,10 @@ type ppgSettings struct {
 	// submits each part store-and-forward, concluding from receipts).
 	Mode           string        `yaml:"mode"`
 	ReceiptTimeout time.Duration `yaml:"receipt_timeout"`
+
+	// DeviceProfiles is a directory of UAProf documents, one per
+	// handset, named by its MSISDN (digits) with any extension.
+	DeviceProfiles string `yaml:"device_profiles"`
 }
 
 func defaultPPGSettings() ppgSettings {
@@ -117,6 +123,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.DurationVar(&s.IdleTimeout, "idle-timeout", s.IdleTimeout, "idle keep-alive connections are closed after")
 	fs.StringVar(&s.Mode, "mode", s.Mode, "transaction (one submit per push, the outcome in the response) or legacy (the PPG splits; store-and-forward with receipts, for SMSCs without transaction mode)")
 	fs.DurationVar(&s.ReceiptTimeout, "receipt-timeout", s.ReceiptTimeout, "legacy mode: how long a push waits for the receipts of all its parts (then outcome unknown)")
+	fs.StringVar(&s.DeviceProfiles, "device-profiles", s.DeviceProfiles, "`directory` of UAProf documents named by MSISDN (358401234567.rdf): they answer client capabilities queries and are matched against a push's capabilities entity")
 	fs.StringVar(&s.WAPGW, "wapgw", s.WAPGW, "also run the WAP gateway (pull proxy) on this `address`")
 	fs.Var((*stringList)(&s.WAPGWAllow), "wapgw-allow", "a destination the WAP gateway may fetch from (host, host:port, *.domain); repeatable")
 }
@@ -231,8 +238,14 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
+	profiles, err := readDeviceProfiles(set.DeviceProfiles)
+	if err != nil {
+		l.Close()
+		return err
+	}
 	gw, err := ppg.New(ppg.Config{
 		PIs:                     pis,
+		DeviceProfiles:          profiles,
 		SenderAddress:           scheme + "://" + l.Addr().String() + "/pap",
 		SenderName:              set.SenderName,
 		MaxBody:                 set.MaxBody,
@@ -308,4 +321,30 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		return serveErr
 	}
 	return nil
+}
+
+// readDeviceProfiles reads the UAProf documents in dir, each named by the
+// MSISDN it describes: 358401234567.rdf profiles +358401234567. Files whose
+// name does not start with digits are skipped; "" reads none.
+func readDeviceProfiles(dir string) (map[string]string, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("device profiles: %w", err)
+	}
+	profiles := map[string]string{}
+	for _, e := range entries {
+		msisdn, _, _ := strings.Cut(e.Name(), ".")
+		if e.IsDir() || msisdn == "" || strings.Trim(msisdn, "0123456789") != "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("device profiles: %w", err)
+		}
+		profiles[msisdn] = string(b)
+	}
+	return profiles, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,5 +104,58 @@ func TestPPGDaemonLegacyMode(t *testing.T) {
 		"--si-href", "http://content.example.com/a", "--si-text", strings.Repeat("long text ", 20), "--wait", "--wait-timeout", "30s"}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "message-state=delivered") {
 		t.Fatalf("txpush push: exit %d\n%s%s\nppg:\n%s", code, out.String(), errb.String(), pg.logs())
+	}
+}
+
+// TestPPGDeviceProfiles: `txpush ppg --device-profiles DIR` answers a
+// client capabilities query from the profile file of the MSISDN, 3008 for
+// a handset without one, and matches a push's capabilities entity against
+// the profile.
+func TestPPGDeviceProfiles(t *testing.T) {
+	dir := t.TempDir()
+	profiles := filepath.Join(dir, "profiles")
+	const profile = `<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:prf="http://www.wapforum.org/profiles/UAPROF/ccppschema-20010430#"><rdf:Description><prf:WapVersion>2.0</prf:WapVersion></rdf:Description></rdf:RDF>`
+	if err := os.MkdirAll(profiles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"358401234567.rdf": profile, "README": "not a profile"} {
+		if err := os.WriteFile(filepath.Join(profiles, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The PPG needs an SMSC address to start; nothing is pushed to it.
+	pg := startDaemon(t, "ppg", "--pap", "127.0.0.1:0", "--smsc", "127.0.0.1:1", "--store", filepath.Join(dir, "ppg.db"),
+		"--device-profiles", profiles, "--log-level", "warn")
+	papURL := strings.TrimSuffix(pg.waitLine(t, "ppg: PAP on "), " (and /wappush)")
+	client := &pap.Client{URL: papURL}
+
+	addr := func(n string) pap.Address { return pap.Address{Value: n, Type: pap.TypePLMN, Host: "ppg"} }
+	resp, caps, err := client.CCQ(t.Context(), &pap.CCQMessage{QueryID: "q1@pi", Address: addr("+358401234567")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Code != pap.CodeOK || caps == nil || string(caps.Body) != profile {
+		t.Errorf("ccq of a profiled handset: %v, capabilities %v", resp.Code, caps)
+	}
+	resp, _, err = client.CCQ(t.Context(), &pap.CCQMessage{QueryID: "q2@pi", Address: addr("+358409999999")})
+	if err != nil || resp.Code != pap.CodeCapabilitiesNotAvailable {
+		t.Errorf("ccq of an unknown handset: %v %v", resp, err)
+	}
+
+	m := &pap.PushMessage{PushID: "caps@pi", Addresses: []pap.Address{addr("+358401234567")}}
+	ct, body, err := pap.WriteRequest(m, pap.NewEntity("text/vnd.wap.sl", []byte(`<sl href="http://a.example/"/>`)),
+		pap.NewEntity("application/xml", []byte(strings.Replace(profile, "2.0", "1.2", 1))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hresp, err := http.Post(papURL, ct, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hresp.Body.Close()
+	answer, _ := io.ReadAll(hresp.Body)
+	pm, err := pap.ParseMessage(answer)
+	if pr, ok := pm.(*pap.PushResponse); err != nil || !ok || pr.Result.Code != pap.CodeCapabilitiesMismatch {
+		t.Errorf("push assuming another WapVersion: %s (%v)", answer, err)
 	}
 }
