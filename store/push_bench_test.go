@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -87,6 +89,102 @@ func BenchmarkPushLifeCycle(b *testing.B) {
 		}
 		return s.UpdateNotification(ctx, NotificationUpdate{PI: p.PI, PushID: p.PushID, Done: true})
 	})
+}
+
+// BenchmarkPushLifeCycleAsync measures the writes the PPG makes for one push
+// to one address, through the Async methods it uses, with many pushes in
+// flight: the insert, the final update with its notification, and the
+// notification's removal once the PI answered ("final"); and the same with
+// the in-flight update before the final one ("in-flight,final"). Each step
+// is submitted from the previous one's done, on the committer, as the PPG
+// does. It reports the process's CPU time per push life cycle (user and
+// system, every goroutine, the flushes' system calls included) and pushes
+// per second.
+func BenchmarkPushLifeCycleAsync(b *testing.B) {
+	b.Run("final", func(b *testing.B) { benchmarkPushLifeCycleAsync(b, false) })
+	b.Run("in-flight,final", func(b *testing.B) { benchmarkPushLifeCycleAsync(b, true) })
+}
+
+func benchmarkPushLifeCycleAsync(b *testing.B, inFlightUpdate bool) {
+	const inFlight = 512
+	s, _ := openTestStore(b, Options{})
+	pushes := make([]*Push, b.N)
+	sent := make([]DeliveryUpdate, b.N)
+	finals := make([]DeliveryUpdate, b.N)
+	for i := range pushes {
+		p := benchPush(uint64(i))
+		d := p.Deliveries[0]
+		d.State, d.Attempts, d.Ref, d.MessageID = DeliveryInFlight, 1, uint16(i), strconv.FormatUint(uint64(i), 16)
+		pushes[i], sent[i] = p, DeliveryUpdate{PI: p.PI, PushID: p.PushID, Delivery: d}
+		finals[i] = finalUpdate(p, 0, DeliveryDelivered, epoch, p.NotifyTo)
+	}
+	var (
+		slots = make(chan struct{}, inFlight)
+		wg    sync.WaitGroup
+	)
+	fail := func(err error) bool {
+		if err != nil {
+			b.Error(err)
+			<-slots
+			wg.Done()
+			return true
+		}
+		return false
+	}
+	before := s.Stats()
+	cpuBefore := cpuTime(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	wg.Add(b.N)
+	for i := range b.N {
+		slots <- struct{}{}
+		p, u := pushes[i], finals[i]
+		final := func() {
+			s.UpdateDeliveryAsync(u, func(err error) {
+				if fail(err) {
+					return
+				}
+				s.UpdateNotificationAsync(NotificationUpdate{PI: p.PI, PushID: p.PushID, Done: true}, func(err error) {
+					if fail(err) {
+						return
+					}
+					<-slots
+					wg.Done()
+				})
+			})
+		}
+		s.InsertPushAsync(p, func(err error) {
+			switch {
+			case fail(err):
+			case inFlightUpdate:
+				s.UpdateDeliveryAsync(sent[i], func(err error) {
+					if !fail(err) {
+						final()
+					}
+				})
+			default:
+				final()
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	cpu := cpuTime(b) - cpuBefore
+	st := s.Stats()
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/push")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pushes/s")
+	if commits := st.Commits - before.Commits; commits > 0 {
+		b.ReportMetric(float64(st.Writes-before.Writes)/float64(commits), "writes/commit")
+	}
+}
+
+// cpuTime returns the CPU time the process has used so far, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkInsertPushMemory is the simulator's store, for comparison.

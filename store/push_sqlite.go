@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"database/sql/driver"
 	"fmt"
 	"time"
 )
@@ -13,6 +13,14 @@ import (
 
 var _ PushStore = (*SQLite)(nil)
 
+// The statements of a push's life cycle: the insert (a push row and a row
+// per delivery), a delivery's update (a notification, the delivery, and its
+// push's count when it turns final) and the notification's removal. Each
+// writes one row and carries its own check in its WHERE or ON CONFLICT; the
+// store reads a delivery's state, to say what went wrong, only when a
+// statement changed nothing. None needs a statement journal, which a trigger
+// or an INSERT ... SELECT would (measured: a trigger doing finishDelivery's
+// work cost more than the statement).
 const (
 	insertPush = `INSERT INTO ppg_push (pi, push_id, received_at, control, content_type, content,
 			notify_to, priority, deliver_after, deliver_before, open_deliveries, done_at)
@@ -22,23 +30,30 @@ const (
 			message_id, code, description, next_attempt, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-	// selectDeliveryState tells apart, in one query, an unknown push (no
-	// row), an unknown index (NULL state) and the delivery's state.
-	selectDeliveryState = `SELECT p.push_key, d.state
-		FROM ppg_push p LEFT JOIN ppg_delivery d ON d.push_key = p.push_key AND d.idx = ?
-		WHERE p.pi = ? AND p.push_id = ?`
+	// updateDelivery changes delivery idx of push (pi, push_id) only if it
+	// is still open.
 	updateDelivery = `UPDATE ppg_delivery
 		SET state = ?, attempts = ?, ref = ?, message_id = ?, code = ?, description = ?,
 			next_attempt = ?, updated_at = ?
-		WHERE push_key = ? AND idx = ?`
+		WHERE push_key = (SELECT push_key FROM ppg_push WHERE pi = ? AND push_id = ?)
+			AND idx = ? AND state IN (1, 2)`
 	// finishDelivery counts one more final delivery of a push.
 	finishDelivery = `UPDATE ppg_push
 		SET open_deliveries = open_deliveries - 1, done_at = MAX(done_at, ?)
-		WHERE push_key = ?`
-
+		WHERE pi = ? AND push_id = ?`
+	// insertNotification goes before the update, so that a refusal leaves
+	// nothing to undo; when the update then finds the delivery not open,
+	// deleteNotification takes it out again.
 	insertNotification = `INSERT INTO ppg_notification (pi, push_id, idx, url, body, attempts, next_attempt)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (pi, push_id, idx) DO NOTHING`
+	// selectDeliveryState tells apart, in one query, an unknown push (no
+	// row), an unknown index (NULL state) and the delivery's state: why an
+	// update changed nothing.
+	selectDeliveryState = `SELECT p.push_key, d.state
+		FROM ppg_push p LEFT JOIN ppg_delivery d ON d.push_key = p.push_key AND d.idx = ?
+		WHERE p.pi = ? AND p.push_id = ?`
+
 	rescheduleNotification = `UPDATE ppg_notification SET attempts = ?, next_attempt = ?
 		WHERE pi = ? AND push_id = ? AND idx = ?`
 	deleteNotification  = `DELETE FROM ppg_notification WHERE pi = ? AND push_id = ? AND idx = ?`
@@ -77,49 +92,48 @@ const (
 	purgePushes = `DELETE FROM ppg_push WHERE ` + purgeablePushes
 )
 
-// pushStatements are the push store's prepared statements: those of every
-// push's path from insert to final update, and GetPush.
-type pushStatements struct {
-	insertPush, insertDelivery            *sql.Stmt // on the writer
-	deliveryState, updateDelivery, finish *sql.Stmt // on the writer
-	insertNotification                    *sql.Stmt // on the writer
-	getPush                               *sql.Stmt // on the read pool
+// The push writes' statements on the writer's driver connection, by their
+// index in pushWriteQueries.
+const (
+	stmtInsertPush = iota
+	stmtInsertDelivery
+	stmtUpdateDelivery
+	stmtInsertNotification
+	stmtFinishDelivery
+	stmtDeliveryState
+	stmtRescheduleNotification
+	stmtDeleteNotification
+)
+
+var pushWriteQueries = []string{
+	stmtInsertPush:             insertPush,
+	stmtInsertDelivery:         insertDelivery,
+	stmtUpdateDelivery:         updateDelivery,
+	stmtInsertNotification:     insertNotification,
+	stmtFinishDelivery:         finishDelivery,
+	stmtDeliveryState:          selectDeliveryState,
+	stmtRescheduleNotification: rescheduleNotification,
+	stmtDeleteNotification:     deleteNotification,
 }
 
-func (st *pushStatements) prepare(ctx context.Context, writer, reader *sql.DB) error {
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		db   *sql.DB
-		sql  string
-	}{
-		{&st.insertPush, writer, insertPush},
-		{&st.insertDelivery, writer, insertDelivery},
-		{&st.deliveryState, writer, selectDeliveryState},
-		{&st.updateDelivery, writer, updateDelivery},
-		{&st.finish, writer, finishDelivery},
-		{&st.insertNotification, writer, insertNotification},
-		{&st.getPush, reader, selectPush},
-	} {
-		stmt, err := p.db.PrepareContext(ctx, p.sql)
-		if err != nil {
-			return fmt.Errorf("preparing %q: %w", p.sql, err)
-		}
-		*p.stmt = stmt
+// pushStatements are the push store's prepared statements on the read pool.
+type pushStatements struct {
+	getPush *sql.Stmt
+}
+
+func (st *pushStatements) prepare(ctx context.Context, reader *sql.DB) error {
+	var err error
+	if st.getPush, err = reader.PrepareContext(ctx, selectPush); err != nil {
+		return fmt.Errorf("preparing %q: %w", selectPush, err)
 	}
 	return nil
 }
 
 func (st *pushStatements) close() error {
-	var errs []error
-	for _, stmt := range []*sql.Stmt{
-		st.insertPush, st.insertDelivery, st.deliveryState, st.updateDelivery, st.finish,
-		st.insertNotification, st.getPush,
-	} {
-		if stmt != nil {
-			errs = append(errs, stmt.Close())
-		}
+	if st.getPush == nil {
+		return nil
 	}
-	return errors.Join(errs...)
+	return st.getPush.Close()
 }
 
 // InsertPushAsync implements PushStore. It never waits for I/O; done runs on
@@ -133,7 +147,7 @@ func (s *SQLite) InsertPushAsync(p *Push, done func(error)) {
 		}
 		return
 	}
-	s.commit.submit(write{apply: apply, done: done})
+	s.commit.submit(write{applyConn: apply, done: done})
 }
 
 // InsertPush implements PushStore. If ctx ends before the write is applied,
@@ -143,49 +157,47 @@ func (s *SQLite) InsertPush(ctx context.Context, p *Push) error {
 	if err != nil {
 		return err
 	}
-	return s.commit.do(ctx, apply)
+	return s.commit.doConn(ctx, apply)
 }
 
 // insertPushWrite checks p and binds its values now, so that the caller may
 // go on changing p's scalar fields and its Deliveries while the write waits.
-func (s *SQLite) insertPushWrite(p *Push) (func(context.Context, *sql.Tx) error, error) {
+func (s *SQLite) insertPushWrite(p *Push) (func(context.Context, any) error, error) {
 	if err := checkPush(p); err != nil {
 		return nil, err
 	}
 	open, doneAt := pushProgress(p.Deliveries)
-	pushArgs := []any{
+	pushArgs := namedValues(
 		p.PI, p.PushID, micros(p.ReceivedAt), nonNil(p.Control), p.ContentType, nonNil(p.Content),
 		p.NotifyTo, int64(p.Priority), micros(p.DeliverAfter), micros(p.DeliverBefore),
 		int64(open), micros(doneAt),
-	}
+	)
 	// The first value of each delivery's row, its push's key, is known
 	// only once the push row is in.
-	deliveryArgs := make([][]any, len(p.Deliveries))
+	deliveryArgs := make([][]driver.NamedValue, len(p.Deliveries))
 	for i, d := range p.Deliveries {
-		deliveryArgs[i] = []any{
+		deliveryArgs[i] = namedValues(
 			nil, int64(i), d.Address, d.MSISDN, int64(d.State), int64(d.Attempts), int64(d.Ref),
 			d.MessageID, int64(d.Code), d.Desc, micros(d.NextAttempt), micros(d.UpdatedAt),
-		}
+		)
 	}
 	pi, pushID := p.PI, p.PushID
-	return func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.pushStmts.insertPush).ExecContext(ctx, pushArgs...)
+	return func(ctx context.Context, conn any) error {
+		stmts, err := s.pushWrites.on(ctx, conn)
 		if err != nil {
-			return fmt.Errorf("inserting %s: %w", pushName(pi, pushID), err)
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		// The key comes back with the insert, as its rowid.
+		n, key, err := execRows(ctx, stmts[stmtInsertPush], pushArgs)
+		switch {
+		case err != nil:
 			return fmt.Errorf("inserting %s: %w", pushName(pi, pushID), err)
-		} else if n == 0 {
+		case n == 0:
 			return reject(fmt.Errorf("store: inserting %s: %w", pushName(pi, pushID), ErrDuplicate))
 		}
-		key, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("inserting %s: %w", pushName(pi, pushID), err)
-		}
-		insert := tx.StmtContext(ctx, s.pushStmts.insertDelivery)
 		for i, args := range deliveryArgs {
-			args[0] = key
-			if _, err := insert.ExecContext(ctx, args...); err != nil {
+			args[0].Value = key
+			if _, err := stmts[stmtInsertDelivery].ExecContext(ctx, args); err != nil {
 				return fmt.Errorf("inserting delivery %d of %s: %w", i, pushName(pi, pushID), err)
 			}
 		}
@@ -224,7 +236,7 @@ func (s *SQLite) UpdateDeliveryAsync(u DeliveryUpdate, done func(error)) {
 		}
 		return
 	}
-	s.commit.submit(write{apply: s.updateDeliveryWrite(u), done: done})
+	s.commit.submit(write{applyConn: s.updateDeliveryWrite(u), done: done})
 }
 
 // UpdateDelivery implements PushStore, like UpdateDeliveryAsync.
@@ -232,68 +244,105 @@ func (s *SQLite) UpdateDelivery(ctx context.Context, u DeliveryUpdate) error {
 	if err := checkDeliveryUpdate(&u); err != nil {
 		return err
 	}
-	return s.commit.do(ctx, s.updateDeliveryWrite(u))
+	return s.commit.doConn(ctx, s.updateDeliveryWrite(u))
 }
 
-func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, *sql.Tx) error {
+// updateDeliveryWrite makes the change in one statement when all is well,
+// two more with a notification and a final state: the notification goes in
+// first, the delivery is updated only if open, and a final delivery is
+// counted in its push's row. Only when a statement changed nothing does it
+// read the delivery's state to say why. Each statement writes one row, so
+// SQLite needs no statement journal for any of them.
+func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, any) error {
 	d := u.Delivery
-	deliveryArgs := []any{
+	deliveryArgs := namedValues(
 		int64(d.State), int64(d.Attempts), int64(d.Ref), d.MessageID, int64(d.Code), d.Desc,
 		micros(d.NextAttempt), micros(d.UpdatedAt),
-		nil, int64(u.Index), // the push's key, once known
+		u.PI, u.PushID, int64(u.Index),
+	)
+	var finishArgs []driver.NamedValue
+	if d.State.Final() {
+		finishArgs = namedValues(micros(d.UpdatedAt), u.PI, u.PushID)
 	}
-	var notifyArgs []any
+	var notifyArgs, unnotifyArgs []driver.NamedValue
 	if n := u.Notify; n != nil {
-		notifyArgs = []any{n.PI, n.PushID, int64(n.Index), n.URL, nonNil(n.Body), int64(n.Attempts), micros(n.NextAttempt)}
+		notifyArgs = namedValues(n.PI, n.PushID, int64(n.Index), n.URL, nonNil(n.Body), int64(n.Attempts), micros(n.NextAttempt))
+		unnotifyArgs = namedValues(n.PI, n.PushID, int64(n.Index))
 	}
-	return func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, conn any) error {
+		stmts, err := s.pushWrites.on(ctx, conn)
+		if err != nil {
+			return err
+		}
 		doing := func() string { return fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID)) }
-		var (
-			key   int64
-			state sql.NullInt64
-		)
-		err := tx.StmtContext(ctx, s.pushStmts.deliveryState).QueryRowContext(ctx, int64(u.Index), u.PI, u.PushID).Scan(&key, &state)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return reject(fmt.Errorf("store: %s: no such push: %w", doing(), ErrNotFound))
-		case err != nil:
-			return fmt.Errorf("%s: reading its state: %w", doing(), err)
-		case !state.Valid:
-			return reject(fmt.Errorf("store: %s: the push has no such delivery: %w", doing(), ErrNotFound))
-		}
-		old := DeliveryState(state.Int64)
-		switch {
-		case int64(old) != state.Int64 || !old.Valid():
-			return reject(&CorruptPushError{PI: u.PI, PushID: u.PushID, Index: u.Index,
-				Column: "state", Value: state.Int64, Want: "a delivery state, 1 to 8"})
-		case old.Final():
-			return reject(fmt.Errorf("store: %s (%v): %w", doing(), old, ErrFinal))
-		}
-		// The notification goes first: it is the one step left that can be
-		// refused, and nothing has changed yet.
 		if notifyArgs != nil {
-			res, err := tx.StmtContext(ctx, s.pushStmts.insertNotification).ExecContext(ctx, notifyArgs...)
-			if err != nil {
+			n, _, err := execRows(ctx, stmts[stmtInsertNotification], notifyArgs)
+			switch {
+			case err != nil:
 				return fmt.Errorf("%s: inserting its notification: %w", doing(), err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("%s: inserting its notification: %w", doing(), err)
-			} else if n == 0 {
+			case n == 0:
+				// ErrFinal and ErrNotFound go before ErrDuplicate.
+				if err := s.whyNotOpen(ctx, stmts, u); err != nil {
+					return err
+				}
 				return reject(fmt.Errorf("store: %s: a notification for index %d is already owed: %w",
 					doing(), u.Notify.Index, ErrDuplicate))
 			}
 		}
-		deliveryArgs[8] = key
-		if _, err := tx.StmtContext(ctx, s.pushStmts.updateDelivery).ExecContext(ctx, deliveryArgs...); err != nil {
+		n, _, err := execRows(ctx, stmts[stmtUpdateDelivery], deliveryArgs)
+		switch {
+		case err != nil:
 			return fmt.Errorf("%s: %w", doing(), err)
+		case n == 0:
+			if notifyArgs != nil {
+				// A refused update changes nothing: take the notification
+				// back out.
+				if _, err := stmts[stmtDeleteNotification].ExecContext(ctx, unnotifyArgs); err != nil {
+					return fmt.Errorf("%s: withdrawing its notification: %w", doing(), err)
+				}
+			}
+			if err := s.whyNotOpen(ctx, stmts, u); err != nil {
+				return err
+			}
+			return fmt.Errorf("%s: the update changed no row, yet the delivery is open", doing())
 		}
-		if d.State.Final() {
-			if _, err := tx.StmtContext(ctx, s.pushStmts.finish).ExecContext(ctx, micros(d.UpdatedAt), key); err != nil {
+		if finishArgs != nil {
+			if _, err := stmts[stmtFinishDelivery].ExecContext(ctx, finishArgs); err != nil {
 				return fmt.Errorf("%s: counting it final: %w", doing(), err)
 			}
 		}
 		return nil
 	}
+}
+
+// whyNotOpen returns the rejection that says why u's delivery is not open
+// (unknown push or index, final, or a corrupt state), a database error, or
+// nil if it is open after all.
+func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpdate) error {
+	doing := fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID))
+	row := make([]driver.Value, 2) // push_key, state
+	found, err := queryRow(ctx, stmts[stmtDeliveryState], namedValues(int64(u.Index), u.PI, u.PushID), row)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: reading its state: %w", doing, err)
+	case !found:
+		return reject(fmt.Errorf("store: %s: no such push: %w", doing, ErrNotFound))
+	case row[1] == nil:
+		return reject(fmt.Errorf("store: %s: the push has no such delivery: %w", doing, ErrNotFound))
+	}
+	state, ok := row[1].(int64)
+	if !ok || !DeliveryState(state).Valid() || int64(DeliveryState(state)) != state {
+		value := state
+		if !ok {
+			value = -1
+		}
+		return reject(&CorruptPushError{PI: u.PI, PushID: u.PushID, Index: u.Index,
+			Column: "state", Value: value, Want: "a delivery state, 1 to 8"})
+	}
+	if old := DeliveryState(state); old.Final() {
+		return reject(fmt.Errorf("store: %s (%v): %w", doing, old, ErrFinal))
+	}
+	return nil
 }
 
 // UpdateNotificationAsync implements PushStore, like InsertPushAsync: it
@@ -306,7 +355,7 @@ func (s *SQLite) UpdateNotificationAsync(u NotificationUpdate, done func(error))
 		}
 		return
 	}
-	s.commit.submit(write{apply: updateNotificationWrite(u), done: done})
+	s.commit.submit(write{applyConn: s.updateNotificationWrite(u), done: done})
 }
 
 // UpdateNotification is the blocking form of UpdateNotificationAsync.
@@ -314,23 +363,25 @@ func (s *SQLite) UpdateNotification(ctx context.Context, u NotificationUpdate) e
 	if err := checkNotificationUpdate(&u); err != nil {
 		return err
 	}
-	return s.commit.do(ctx, updateNotificationWrite(u))
+	return s.commit.doConn(ctx, s.updateNotificationWrite(u))
 }
 
-func updateNotificationWrite(u NotificationUpdate) func(context.Context, *sql.Tx) error {
-	doing, query, args := "rescheduling", rescheduleNotification,
-		[]any{int64(u.Attempts), micros(u.NextAttempt), u.PI, u.PushID, int64(u.Index)}
+func (s *SQLite) updateNotificationWrite(u NotificationUpdate) func(context.Context, any) error {
+	doing, stmt, args := "rescheduling", stmtRescheduleNotification,
+		namedValues(int64(u.Attempts), micros(u.NextAttempt), u.PI, u.PushID, int64(u.Index))
 	if u.Done {
-		doing, query, args = "removing", deleteNotification, []any{u.PI, u.PushID, int64(u.Index)}
+		doing, stmt, args = "removing", stmtDeleteNotification, namedValues(u.PI, u.PushID, int64(u.Index))
 	}
-	return func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
+	return func(ctx context.Context, conn any) error {
+		stmts, err := s.pushWrites.on(ctx, conn)
 		if err != nil {
-			return fmt.Errorf("%s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), err)
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		n, _, err := execRows(ctx, stmts[stmt], args)
+		switch {
+		case err != nil:
 			return fmt.Errorf("%s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), err)
-		} else if n == 0 {
+		case n == 0:
 			return reject(fmt.Errorf("store: %s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), ErrNotFound))
 		}
 		return nil

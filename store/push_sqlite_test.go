@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -195,6 +197,47 @@ func TestPushQueryPlans(t *testing.T) {
 		text := strings.Join(plan, "; ")
 		if !strings.Contains(text, "INDEX "+c.index) || strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s's plan is %q; want it to use %s and no sort", c.name, text, c.index)
+		}
+	}
+}
+
+// Each write of a push's life cycle finds its rows through a key, never by
+// scanning a table.
+func TestPushWritePlans(t *testing.T) {
+	s, _ := openTestStore(t, Options{})
+	for _, c := range []struct {
+		name, query string
+		args        []any
+	}{
+		{"updateDelivery", updateDelivery, []any{1, 0, 0, "", 0, "", 0, 0, "pi", "id", 0}},
+		{"finishDelivery", finishDelivery, []any{0, "pi", "id"}},
+		{"insertNotification", insertNotification, []any{"pi", "id", 0, "", []byte{}, 0, 0}},
+		{"deleteNotification", deleteNotification, []any{"pi", "id", 0}},
+		{"rescheduleNotification", rescheduleNotification, []any{0, 0, "pi", "id", 0}},
+		{"selectDeliveryState", selectDeliveryState, []any{0, "pi", "id"}},
+	} {
+		rows, err := s.reader.Query(`EXPLAIN QUERY PLAN `+c.query, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(plan, "; ")
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN") {
+				t.Errorf("%s's plan is %q; want every table searched by a key", c.name, text)
+				break
+			}
 		}
 	}
 }
@@ -390,4 +433,283 @@ func TestInsertPushAsyncBindsAtCall(t *testing.T) {
 	if got := pendingNotifications(t, s); len(got) != 1 || !reflect.DeepEqual(got[0], wantNote) {
 		t.Errorf("outbox = %+v, want %+v", got, wantNote)
 	}
+}
+
+// An update that carries a notification but is refused (unknown push or
+// index, delivery already final) leaves no notification behind, even though
+// the SQLite store puts the notification in before it tries the update.
+func TestRefusedUpdateLeavesNoNotification(t *testing.T) {
+	eachPushStore(t, func(t *testing.T, s pushTestStore) {
+		ctx := context.Background()
+		p := testPush("pi", "p", 1, 2)
+		mustInsertPush(t, s, p)
+		at := p.ReceivedAt.Add(time.Minute)
+		// Delivery 0 goes final without a notification, so that a later
+		// notification for it meets no duplicate, only the final state.
+		silent := finalUpdate(p, 0, DeliveryDelivered, at, "")
+		mustUpdateDelivery(t, s, silent)
+		want := normalizedPush(p)
+		want.Deliveries[0] = silent.Delivery
+
+		late := finalUpdate(p, 0, DeliveryCancelled, at.Add(time.Second), "http://pi.example/n")
+		unknownIndex := finalUpdate(p, 1, DeliveryDelivered, at, "http://pi.example/n")
+		unknownIndex.Index, unknownIndex.Notify.Index = 5, -1
+		unknownPush := finalUpdate(p, 1, DeliveryDelivered, at, "http://pi.example/n")
+		unknownPush.PushID, unknownPush.Notify.PushID = "q", "q"
+		for _, c := range []struct {
+			name string
+			u    DeliveryUpdate
+			want error
+		}{
+			{"final delivery", late, ErrFinal},
+			{"unknown index", unknownIndex, ErrNotFound},
+			{"unknown push", unknownPush, ErrNotFound},
+		} {
+			if err := s.UpdateDelivery(ctx, c.u); !errors.Is(err, c.want) {
+				t.Errorf("update of a %s with a notification: %v, want %v", c.name, err, c.want)
+			}
+			if got := pendingNotifications(t, s); len(got) != 0 {
+				t.Errorf("update of a %s left notifications %+v", c.name, got)
+			}
+		}
+		checkStoredPush(t, s, want)
+
+		// The outbox still takes the notification that belongs there.
+		ok := finalUpdate(p, 1, DeliveryDelivered, at, "http://pi.example/n")
+		ok.Notify.Index = -1
+		mustUpdateDelivery(t, s, ok)
+		if got := pendingNotifications(t, s); len(got) != 1 || !reflect.DeepEqual(got[0], normalizedNotification(ok.Notify)) {
+			t.Errorf("outbox = %+v, want just %+v", got, ok.Notify)
+		}
+	})
+}
+
+// A database of schema version 2 keeps its pushes and owed notifications
+// through migration 3, which rebuilds the outbox.
+func TestPushMigrationFromVersion2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for v := range 2 {
+		if err := applyMigration(ctx, db, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What version 2's store wrote for a push to two addresses, one of
+	// them final with its notification owed.
+	p := testPush("pi", "p", 1, 2)
+	u := finalUpdate(p, 0, DeliveryDelivered, p.ReceivedAt.Add(time.Minute), "http://pi.example/n")
+	for _, stmt := range []struct {
+		query string
+		args  []any
+	}{
+		{`INSERT INTO ppg_push VALUES (7, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`, []any{
+			p.PI, p.PushID, micros(p.ReceivedAt), p.Control, p.ContentType, p.Content, p.NotifyTo,
+			p.Priority, micros(p.DeliverAfter), micros(p.DeliverBefore), micros(u.Delivery.UpdatedAt)}},
+		{`INSERT INTO ppg_delivery VALUES (7, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{
+			p.Deliveries[0].Address, p.Deliveries[0].MSISDN, int(u.Delivery.State), u.Delivery.Attempts,
+			int(u.Delivery.Ref), u.Delivery.MessageID, u.Delivery.Code, u.Delivery.Desc,
+			micros(u.Delivery.NextAttempt), micros(u.Delivery.UpdatedAt)}},
+		{`INSERT INTO ppg_delivery VALUES (7, 1, ?, ?, 1, 0, 0, '', 0, '', ?, ?)`, []any{
+			p.Deliveries[1].Address, p.Deliveries[1].MSISDN, micros(p.Deliveries[1].NextAttempt),
+			micros(p.Deliveries[1].UpdatedAt)}},
+		{`INSERT INTO ppg_notification VALUES (?, ?, 0, ?, ?, ?, ?)`, []any{
+			p.PI, p.PushID, u.Notify.URL, u.Notify.Body, u.Notify.Attempts, micros(u.Notify.NextAttempt)}},
+	} {
+		if _, err := db.Exec(stmt.query, stmt.args...); err != nil {
+			t.Fatalf("%s: %v", stmt.query, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := OpenSQLite(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := schemaVersion(ctx, s.writer); err != nil || v != len(migrations) {
+		t.Fatalf("schema version %d, %v; want %d", v, err, len(migrations))
+	}
+	want := normalizedPush(p)
+	want.Deliveries[0] = u.Delivery
+	checkStoredPush(t, s, want)
+	if got := pendingNotifications(t, s); len(got) != 1 || !reflect.DeepEqual(got[0], normalizedNotification(u.Notify)) {
+		t.Fatalf("outbox after migrating = %+v, want just %+v", got, u.Notify)
+	}
+	// The push's last open delivery goes final with a notification, both
+	// notifications are answered, and the push, done, can be purged: its
+	// count of open deliveries came through.
+	again := finalUpdate(p, 1, DeliveryDelivered, p.ReceivedAt.Add(time.Hour), "http://pi.example/n")
+	mustUpdateDelivery(t, s, again)
+	if err := s.UpdateNotification(ctx, NotificationUpdate{PI: p.PI, PushID: p.PushID, Index: 0, Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateNotification(ctx, NotificationUpdate{PI: p.PI, PushID: p.PushID, Index: 1, Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PurgePushes(ctx, p.ReceivedAt.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("PurgePushes = %d, %v; want the one finished push", n, err)
+	}
+}
+
+// FuzzPushStoresAgree runs the same writes, decoded from the input, on the
+// memory store, one at a time, and on the SQLite store, all queued at once so
+// that they share batches, and fails unless every write has the same outcome
+// and the stores end up holding the same pushes and notifications. Each write
+// takes four octets: what it is, which push, which delivery or
+// notification, and the new state and kind of notification.
+func FuzzPushStoresAgree(f *testing.F) {
+	f.Add([]byte{
+		0, 0, 0, 0, // insert push 0, one address
+		1, 0, 0, 0x13, // delivery 0 delivered, notification for it
+		1, 0, 0, 0x16, // cancelled too late, with a notification: ErrFinal
+		2, 0, 1, 0, // the notification answered
+	})
+	f.Add([]byte{
+		0, 1, 1, 0, // insert push 1, two addresses
+		1, 1, 0, 0x02, // delivery 0 in flight
+		1, 1, 0, 0x24, // undeliverable, notification for the push
+		1, 1, 1, 0x25, // delivery 1 expired, a second one for the push: ErrDuplicate
+		1, 1, 1, 0x03, // delivered, without one
+		3, 1, 0, 2, // the push's notification rescheduled
+		1, 2, 0, 0x13, // unknown push
+		0, 1, 0, 0, // duplicate push
+	})
+	// One database for every input, each input with a PI of its own and
+	// cleaned away at its end: opening a database for each input would
+	// leave little time for the writes.
+	s, err := OpenSQLite(filepath.Join(f.TempDir(), "fuzz.db"), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			f.Error(err)
+		}
+	})
+	var inputs atomic.Uint64
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 4*32 {
+			ops = ops[:4*32]
+		}
+		memory := NewPushMemory()
+		ctx := context.Background()
+		pi := "pi-" + strconv.FormatUint(inputs.Add(1), 10)
+		pushes := make([]*Push, 3)
+		for i := range pushes {
+			pushes[i] = testPush(pi, strconv.Itoa(i), i, 2)
+		}
+		defer removePushes(t, s, pushes)
+		var (
+			want    []error
+			got     = make([]error, 0, len(ops)/4)
+			results = make([]chan error, 0, len(ops)/4)
+		)
+		for n := 0; n+4 <= len(ops); n += 4 {
+			op, p, index, arg := ops[n], pushes[int(ops[n+1])%len(pushes)], int(ops[n+2]%4), ops[n+3]
+			at := epoch.Add(time.Duration(n) * time.Second)
+			result := make(chan error, 1)
+			done := func(err error) { result <- err }
+			results = append(results, result)
+			switch op % 4 {
+			case 0:
+				c := *p
+				c.Deliveries = p.Deliveries[:1+index%2]
+				want = append(want, memory.InsertPush(ctx, &c))
+				s.InsertPushAsync(&c, done)
+			case 1:
+				u := finalUpdate(p, 0, DeliveryState(arg&0xf%9), at, "")
+				u.Index = index
+				switch arg >> 4 & 3 {
+				case 1:
+					u.Notify = &Notification{PI: p.PI, PushID: p.PushID, Index: index, URL: "http://pi.example/n",
+						Body: []byte{byte(n)}, NextAttempt: at}
+				case 2:
+					u.Notify = &Notification{PI: p.PI, PushID: p.PushID, Index: -1, URL: "http://pi.example/all",
+						Body: []byte{byte(n)}, NextAttempt: at}
+				}
+				want = append(want, memory.UpdateDelivery(ctx, u))
+				s.UpdateDeliveryAsync(u, done)
+			default:
+				u := NotificationUpdate{PI: p.PI, PushID: p.PushID, Index: index - 1, Done: op%4 == 2,
+					Attempts: int(arg), NextAttempt: at}
+				want = append(want, memory.UpdateNotification(ctx, u))
+				s.UpdateNotificationAsync(u, done)
+			}
+		}
+		for _, r := range results {
+			got = append(got, <-r)
+		}
+		for i := range want {
+			if g, w := outcome(got[i]), outcome(want[i]); g != w {
+				t.Errorf("write %d (% x): SQLite %s (%v), memory %s (%v)", i, ops[4*i:4*i+4], g, got[i], w, want[i])
+			}
+		}
+		for _, p := range pushes {
+			g, gErr := s.GetPush(ctx, p.PI, p.PushID)
+			w, wErr := memory.GetPush(ctx, p.PI, p.PushID)
+			if outcome(gErr) != outcome(wErr) || !reflect.DeepEqual(g, w) {
+				t.Errorf("push %s: SQLite holds %+v (%v), memory %+v (%v)", p.PushID, g, gErr, w, wErr)
+			}
+		}
+		if g, w := pendingNotifications(t, s), pendingNotifications(t, memory); (len(g) > 0 || len(w) > 0) && !reflect.DeepEqual(g, w) {
+			t.Errorf("outbox: SQLite holds %+v, memory %+v", g, w)
+		}
+		if g, w := openPushes(t, s), openPushes(t, memory); (len(g) > 0 || len(w) > 0) && !reflect.DeepEqual(g, w) {
+			t.Errorf("open pushes: SQLite %+v, memory %+v", g, w)
+		}
+		later := epoch.Add(time.Duration(len(ops)+1) * time.Second)
+		g, gErr := s.PurgePushes(ctx, later)
+		w, wErr := memory.PurgePushes(ctx, later)
+		if g != w || gErr != nil || wErr != nil {
+			t.Errorf("PurgePushes: SQLite %d (%v), memory %d (%v)", g, gErr, w, wErr)
+		}
+	})
+}
+
+// removePushes finishes and purges pushes and their notifications, and
+// fails unless they are gone.
+func removePushes(t *testing.T, s *SQLite, pushes []*Push) {
+	ctx := context.Background()
+	for _, p := range pushes {
+		for i := range p.Deliveries {
+			// Most of them are unknown or final already.
+			_ = s.UpdateDelivery(ctx, finalUpdate(p, i, DeliveryAborted, epoch, ""))
+		}
+		for i := -1; i < len(p.Deliveries); i++ {
+			_ = s.UpdateNotification(ctx, NotificationUpdate{PI: p.PI, PushID: p.PushID, Index: i, Done: true})
+		}
+	}
+	if _, err := s.PurgePushes(ctx, epoch.Add(1000*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pushes {
+		if _, err := s.GetPush(ctx, p.PI, p.PushID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("push %s/%s after removing it: %v", p.PI, p.PushID, err)
+		}
+	}
+}
+
+// outcome names the kind of a write's result, which both stores must agree
+// on; their messages may differ.
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "stored"
+	case errors.Is(err, ErrNotFound):
+		return "ErrNotFound"
+	case errors.Is(err, ErrFinal):
+		return "ErrFinal"
+	case errors.Is(err, ErrDuplicate):
+		return "ErrDuplicate"
+	}
+	return "refused"
 }

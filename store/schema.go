@@ -114,6 +114,30 @@ var migrations = [][]string{
 		// PendingNotifications reads the outbox in due order.
 		`CREATE INDEX ppg_notification_due ON ppg_notification (next_attempt, pi, push_id, idx)`,
 	},
+	// 3: a cheaper outbox.
+	{
+		// The outbox keyed by its primary key alone, rather than by a rowid
+		// and an index on the key: one B-tree fewer to write for every
+		// notification put in and taken out (about a tenth of the CPU time
+		// of a push's writes). Its rows live only until the PI answers, so
+		// that their size, larger than WITHOUT ROWID suits best, matters
+		// little.
+		`CREATE TABLE ppg_notification_keyed (
+			pi           TEXT    NOT NULL,
+			push_id      TEXT    NOT NULL,
+			idx          INTEGER NOT NULL,
+			url          TEXT    NOT NULL,
+			body         BLOB    NOT NULL,
+			attempts     INTEGER NOT NULL,
+			next_attempt BIGINT  NOT NULL,
+			PRIMARY KEY (pi, push_id, idx)
+		) WITHOUT ROWID`,
+		`INSERT INTO ppg_notification_keyed (pi, push_id, idx, url, body, attempts, next_attempt)
+			SELECT pi, push_id, idx, url, body, attempts, next_attempt FROM ppg_notification`,
+		`DROP TABLE ppg_notification`,
+		`ALTER TABLE ppg_notification_keyed RENAME TO ppg_notification`,
+		`CREATE INDEX ppg_notification_due ON ppg_notification (next_attempt, pi, push_id, idx)`,
+	},
 }
 
 // migrate brings db's schema up to the latest version, one transaction per

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -53,6 +55,9 @@ type SQLite struct {
 	commit    *committer
 	stmts     statements
 	pushStmts pushStatements
+	// pushWrites are the push writes' statements on the writer's driver
+	// connection; only the committer uses them.
+	pushWrites *connStatements
 
 	messageIDs sequence
 
@@ -125,8 +130,8 @@ func OpenSQLite(path string, opts Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: opening %s for reading: %w", path, err)
 	}
 
-	s := &SQLite{path: path, writer: writer, reader: reader}
-	if err := errors.Join(s.stmts.prepare(ctx, writer, reader), s.pushStmts.prepare(ctx, writer, reader)); err != nil {
+	s := &SQLite{path: path, writer: writer, reader: reader, pushWrites: newConnStatements(pushWriteQueries)}
+	if err := errors.Join(s.stmts.prepare(ctx, writer, reader), s.pushStmts.prepare(ctx, reader)); err != nil {
 		s.stmts.close()
 		s.pushStmts.close()
 		reader.Close()
@@ -187,12 +192,24 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
 		s.commit.close()
-		s.closeErr = errors.Join(s.stmts.close(), s.pushStmts.close(), s.reader.Close(), s.writer.Close())
+		s.closeErr = errors.Join(s.closeConnStatements(), s.stmts.close(), s.pushStmts.close(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("store: closing %s: %w", s.path, s.closeErr)
 		}
 	})
 	return s.closeErr
+}
+
+// closeConnStatements closes the statements prepared on the writer's driver
+// connection, which must happen before the connection closes. The committer
+// has stopped, so nothing else uses them.
+func (s *SQLite) closeConnStatements() error {
+	ctx := context.Background()
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	return errors.Join(conn.Raw(s.pushWrites.close), conn.Close())
 }
 
 // Stats returns the committer's counters.
@@ -261,4 +278,118 @@ func (q *sequence) reserve(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("store: reserving ids: %w", err)
 	}
 	return uint64(first), nil
+}
+
+// connStatements are statements prepared on the writer's driver connection,
+// for the writes that take the applyConn way. They are prepared the first
+// time a batch needs them, and again should the pool ever have replaced the
+// connection. Only the committer's goroutine uses them, inside Conn.Raw.
+type connStatements struct {
+	queries []string
+	conn    any // the driver connection stmts belong to
+	stmts   []connStmt
+}
+
+// connStmt is a prepared driver statement with the two methods the store
+// calls on it; the driver is known to provide both.
+type connStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
+func newConnStatements(queries []string) *connStatements {
+	return &connStatements{queries: queries}
+}
+
+// on returns the statements prepared on conn, in queries' order.
+func (cs *connStatements) on(ctx context.Context, conn any) ([]connStmt, error) {
+	if conn == cs.conn {
+		return cs.stmts, nil
+	}
+	// The statements of a replaced connection are dropped, not closed: that
+	// connection is gone, and closing them would reach into it.
+	cs.conn, cs.stmts = nil, nil
+	prep, ok := conn.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("the driver's connection %T cannot prepare statements with a context", conn)
+	}
+	stmts := make([]connStmt, 0, len(cs.queries))
+	for _, q := range cs.queries {
+		st, err := prep.PrepareContext(ctx, q)
+		if err != nil {
+			closeStmts(stmts)
+			return nil, fmt.Errorf("preparing %q: %w", q, err)
+		}
+		cst, ok := st.(connStmt)
+		if !ok {
+			st.Close()
+			closeStmts(stmts)
+			return nil, fmt.Errorf("the driver's statement %T cannot execute with a context", st)
+		}
+		stmts = append(stmts, cst)
+	}
+	cs.conn, cs.stmts = conn, stmts
+	return stmts, nil
+}
+
+// close closes the statements if they were prepared on conn.
+func (cs *connStatements) close(conn any) error {
+	if conn != cs.conn {
+		return nil
+	}
+	err := closeStmts(cs.stmts)
+	cs.conn, cs.stmts = nil, nil
+	return err
+}
+
+func closeStmts(stmts []connStmt) error {
+	var errs []error
+	for _, st := range stmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// execRows runs st and returns how many rows it changed, and the rowid of
+// the row it inserted last.
+func execRows(ctx context.Context, st connStmt, args []driver.NamedValue) (changed, lastID int64, err error) {
+	res, err := st.ExecContext(ctx, args)
+	if err != nil {
+		return 0, 0, err
+	}
+	if changed, err = res.RowsAffected(); err != nil {
+		return 0, 0, err
+	}
+	if lastID, err = res.LastInsertId(); err != nil {
+		return 0, 0, err
+	}
+	return changed, lastID, nil
+}
+
+// queryRow runs st and reads its first row into dest; found is false when
+// there was none.
+func queryRow(ctx context.Context, st connStmt, args []driver.NamedValue, dest []driver.Value) (found bool, err error) {
+	rows, err := st.QueryContext(ctx, args)
+	if err != nil {
+		return false, err
+	}
+	err = rows.Next(dest)
+	closeErr := rows.Close()
+	switch {
+	case errors.Is(err, io.EOF):
+		return false, closeErr
+	case err != nil:
+		return false, err
+	}
+	return true, closeErr
+}
+
+// namedValues numbers values as a statement's positional arguments.
+func namedValues(values ...driver.Value) []driver.NamedValue {
+	args := make([]driver.NamedValue, len(values))
+	for i, v := range values {
+		args[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return args
 }
