@@ -178,27 +178,34 @@ func TestPushQueryPlans(t *testing.T) {
 		{"PurgePushes' deliveries", purgeDeliveries, "ppg_push_done", []any{0}},
 		{"GetPush", selectPush, "sqlite_autoindex_ppg_push_1", []any{"pi", "id"}},
 	} {
-		rows, err := s.reader.Query(`EXPLAIN QUERY PLAN `+c.query, c.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+		plan := queryPlan(t, s, c.name, c.query, c.args...)
 		text := strings.Join(plan, "; ")
 		if !strings.Contains(text, "INDEX "+c.index) || strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s's plan is %q; want it to use %s and no sort", c.name, text, c.index)
 		}
 	}
+}
+
+// queryPlan returns the steps of SQLite's plan for query.
+func queryPlan(t *testing.T, s *SQLite, name, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.reader.Query(`EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 // Each write of a push's life cycle finds its rows through a key, never by
@@ -216,22 +223,7 @@ func TestPushWritePlans(t *testing.T) {
 		{"rescheduleNotification", rescheduleNotification, []any{0, 0, "pi", "id", 0}},
 		{"selectDeliveryState", selectDeliveryState, []any{0, "pi", "id"}},
 	} {
-		rows, err := s.reader.Query(`EXPLAIN QUERY PLAN `+c.query, c.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+		plan := queryPlan(t, s, c.name, c.query, c.args...)
 		text := strings.Join(plan, "; ")
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN") {
