@@ -222,11 +222,13 @@ func checkHost(h string) (off int, ok bool) {
 	if h == "" {
 		return 0, false
 	}
-	if _, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); err == nil {
-		return 0, true
-	}
 	for i := 0; i < len(h); i++ {
 		if c := h[i]; !isAlnum(c) && c != '-' && c != '.' && c != '_' {
+			// Not a host name; perhaps an IPv6 address. (Names are
+			// checked first: a failed ParseAddr allocates its error.)
+			if _, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); err == nil {
+				return 0, true
+			}
 			return i, false
 		}
 	}

@@ -112,7 +112,7 @@ func supportedVersions(inst string) versionHint {
 func parseDoctype(s string) (doctype, string) {
 	var d doctype
 	s = strings.TrimPrefix(s, "DOCTYPE")
-	rest := strings.TrimLeft(s, " \t\r\n")
+	rest := trimSpaceLeft(s)
 	if len(rest) == len(s) {
 		return d, "malformed DOCTYPE"
 	}
@@ -125,14 +125,14 @@ func parseDoctype(s string) (doctype, string) {
 	if name != "pap" {
 		return d, "the document type must be pap, not " + quote(name)
 	}
-	rest = strings.TrimLeft(rest, " \t\r\n")
+	rest = trimSpaceLeft(rest)
 	var ok bool
 	switch {
 	case strings.HasPrefix(rest, "PUBLIC"):
 		if d.publicID, rest, ok = quoted(rest[len("PUBLIC"):]); !ok {
 			return d, "malformed public identifier"
 		}
-		if r := strings.TrimLeft(rest, " \t\r\n"); r != "" && (r[0] == '"' || r[0] == '\'') {
+		if r := trimSpaceLeft(rest); r != "" && (r[0] == '"' || r[0] == '\'') {
 			if d.systemID, rest, ok = quoted(r); !ok {
 				return d, "malformed system identifier"
 			}
@@ -142,7 +142,7 @@ func parseDoctype(s string) (doctype, string) {
 			return d, "malformed system identifier"
 		}
 	}
-	rest = strings.TrimLeft(rest, " \t\r\n")
+	rest = trimSpaceLeft(rest)
 	if rest == "" {
 		return d, ""
 	}
@@ -152,7 +152,7 @@ func parseDoctype(s string) (doctype, string) {
 	subset := strings.TrimRight(rest, " \t\r\n")
 	subset = subset[1 : len(subset)-1]
 	for {
-		subset = strings.TrimLeft(subset, " \t\r\n")
+		subset = trimSpaceLeft(subset)
 		switch {
 		case subset == "":
 			return d, ""
@@ -179,7 +179,7 @@ func parseDoctype(s string) (doctype, string) {
 
 // quoted reads a quoted literal after optional white space.
 func quoted(s string) (lit, rest string, ok bool) {
-	s = strings.TrimLeft(s, " \t\r\n")
+	s = trimSpaceLeft(s)
 	if s == "" || (s[0] != '"' && s[0] != '\'') {
 		return "", s, false
 	}
@@ -311,7 +311,8 @@ func (p *parser) prolog(doc []byte, base int64, pro *prolog) (rootAt int, whole 
 			if pro.doctype {
 				return fail(i, i+end+1, "unexpected declaration")
 			}
-			if !p.doctype(string(rest[2:end]), base+int64(i), base+int64(i+end+1), pro) {
+			at := int(base) + i
+			if !p.doctype(p.text[at+2:at+end], base+int64(i), base+int64(i+end+1), pro) {
 				return 0, false
 			}
 			i += end + 1
@@ -385,7 +386,7 @@ func pseudoAttr(decl, name string) (string, bool) {
 	if i < 0 {
 		return "", false
 	}
-	v := strings.TrimLeft(decl[i+len(name):], " \t\r\n")
+	v := trimSpaceLeft(decl[i+len(name):])
 	if !strings.HasPrefix(v, "=") {
 		return "", false
 	}
@@ -394,3 +395,11 @@ func pseudoAttr(decl, name string) (string, bool) {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// trimSpaceLeft returns s without the XML white space it starts with.
+func trimSpaceLeft(s string) string {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	return s
+}

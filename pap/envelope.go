@@ -41,7 +41,13 @@ func NewEntity(contentType string, body []byte) *Entity {
 }
 
 // ContentType returns the Content-Type header as written.
-func (e *Entity) ContentType() string { return e.Header.Get("Content-Type") }
+func (e *Entity) ContentType() string {
+	// Header.Get, without canonicalising the canonical key.
+	if v := e.Header["Content-Type"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // MediaType returns the media type of the Content-Type header in lower
 // case without parameters ("text/vnd.wap.si"), and its parameters with
@@ -130,7 +136,7 @@ type part struct {
 
 func parseRequest(contentType string, data []byte) (*Request, error) {
 	var parts []part
-	mt, params, err := mime.ParseMediaType(contentType)
+	mt, boundary, err := parseContentType(contentType)
 	switch {
 	case strings.TrimSpace(contentType) == "":
 		// No Content-Type at all: only a bare XML document can be meant.
@@ -143,7 +149,6 @@ func parseRequest(contentType string, data []byte) (*Request, error) {
 	case isXMLType(mt):
 		parts = []part{{Entity: Entity{Header: textproto.MIMEHeader{"Content-Type": {contentType}}, Body: data}}}
 	case mt == "multipart/related" || mt == "multipart/mixed":
-		boundary := params["boundary"]
 		if boundary == "" {
 			return nil, &Error{Code: CodeBadRequest, Reason: "multipart Content-Type without a boundary"}
 		}
@@ -155,7 +160,8 @@ func parseRequest(contentType string, data []byte) (*Request, error) {
 	}
 
 	control := parts[0]
-	if ct := control.ContentType(); ct != "" {
+	if ct := control.ContentType(); ct != "" && !isXMLType(ct) {
+		// (The type as PIs write it is taken without parsing it.)
 		if cmt, _ := control.MediaType(); !isXMLType(cmt) {
 			return nil, envelopeError(control.offset, "the control entity must be application/xml, not "+quote(ct), nil)
 		}
@@ -200,6 +206,115 @@ func parseRequest(contentType string, data []byte) (*Request, error) {
 	}
 	return r, nil
 }
+
+// parseContentType returns the media type and the boundary parameter of
+// an HTTP Content-Type, as mime.ParseMediaType reads them. The form PIs
+// send, tokens and plain quoted strings, is read here without building a
+// map of the parameters; any other is given to mime.ParseMediaType.
+func parseContentType(v string) (mediaType, boundary string, err error) {
+	if mediaType, boundary, ok := parsePlainContentType(v); ok {
+		return mediaType, boundary, nil
+	}
+	mediaType, params, err := mime.ParseMediaType(v)
+	return mediaType, params["boundary"], err
+}
+
+// parsePlainContentType reads a Content-Type of the form
+// type/subtype *(OWS ";" OWS name OWS "=" OWS value) OWS, where a value is
+// a token or a quoted string of printable ASCII without backslashes, and
+// no name has a "*" (of RFC 2231) or is given twice. It returns ok false
+// for any other form.
+func parsePlainContentType(v string) (mediaType, boundary string, ok bool) {
+	i := skipOWS(v, 0)
+	start := i
+	i = skipToken(v, i)
+	if i == start || i == len(v) || v[i] != '/' {
+		return "", "", false
+	}
+	sub := i + 1
+	if i = skipToken(v, sub); i == sub {
+		return "", "", false
+	}
+	mediaType = strings.ToLower(v[start:i])
+	var (
+		namesArray [8]string
+		names      = namesArray[:0]
+	)
+	for i = skipOWS(v, i); i < len(v); i = skipOWS(v, i) {
+		if v[i] != ';' || len(names) == len(namesArray) {
+			return "", "", false
+		}
+		i = skipOWS(v, i+1)
+		nameAt := i
+		i = skipToken(v, i)
+		name := v[nameAt:i]
+		if name == "" || strings.IndexByte(name, '*') >= 0 {
+			return "", "", false
+		}
+		for _, n := range names {
+			if asciiEqualFold(n, name) {
+				return "", "", false
+			}
+		}
+		names = append(names, name)
+		if i = skipOWS(v, i); i == len(v) || v[i] != '=' {
+			return "", "", false
+		}
+		i = skipOWS(v, i+1)
+		var value string
+		if i < len(v) && v[i] == '"' {
+			end := i + 1
+			for end < len(v) && v[end] != '"' {
+				if c := v[end]; c < ' ' || c > '~' || c == '\\' {
+					return "", "", false
+				}
+				end++
+			}
+			if end == len(v) {
+				return "", "", false
+			}
+			value, i = v[i+1:end], end+1
+		} else {
+			valueAt := i
+			i = skipToken(v, i)
+			if i == valueAt {
+				return "", "", false
+			}
+			value = v[valueAt:i]
+		}
+		if asciiEqualFold(name, "boundary") {
+			boundary = value
+		}
+	}
+	return mediaType, boundary, true
+}
+
+// skipOWS returns the offset of the first octet from i on that is not a
+// space or a tab.
+func skipOWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipToken returns the offset of the first octet from i on that a MIME
+// token (RFC 2045) cannot hold.
+func skipToken(s string, i int) int {
+	for i < len(s) && tokenOctet[s[i]] {
+		i++
+	}
+	return i
+}
+
+// tokenOctet tells the octets a MIME token holds: US-ASCII but for
+// controls, space and tspecials.
+var tokenOctet = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`()<>@,;:\"/[]?=`, c)
+	}
+	return t
+}()
 
 // messageID returns the push-id or query-id of m.
 func messageID(m Message) string {
@@ -248,7 +363,7 @@ func splitMultipart(data []byte, boundary string) ([]part, error) {
 	if closing {
 		return nil, envelopeError(at, "the body has no entities", nil)
 	}
-	var parts []part
+	parts := make([]part, 0, 3) // control, content and capabilities at most, in PAP
 	for {
 		start := next
 		at, closing, next = findDelimiter(data, start, dash)
@@ -279,12 +394,19 @@ func splitMultipart(data []byte, boundary string) ([]part, error) {
 // space to the end of the line. It returns its offset, whether it closes
 // the body, and the offset after its line, or -1.
 func findDelimiter(data []byte, from int, dash string) (at int, closing bool, next int) {
+	// Only lines are searched when the boundary holds no line feed, and
+	// so cannot overlap the start of a line; the content would otherwise
+	// hold many a "-" that bytes.Index stops at.
+	byLine := strings.IndexByte(dash, '\n') < 0
 	for from <= len(data) {
-		i := bytes.Index(data[from:], []byte(dash))
-		if i < 0 {
+		if byLine {
+			at = indexAtLineStart(data, from, dash)
+		} else if at = bytes.Index(data[from:], []byte(dash)); at >= 0 {
+			at += from
+		}
+		if at < 0 {
 			return -1, false, 0
 		}
-		at = from + i
 		from = at + len(dash)
 		if at > 0 && data[at-1] != '\n' {
 			continue
@@ -308,23 +430,41 @@ func findDelimiter(data []byte, from int, dash string) (at int, closing bool, ne
 	return -1, false, 0
 }
 
+// indexAtLineStart returns the offset of the first line at or after from
+// (the first that starts there, or the next) that starts with s, or -1.
+func indexAtLineStart(data []byte, from int, s string) int {
+	i := from
+	for {
+		if (i == 0 || data[i-1] == '\n') && bytes.HasPrefix(data[i:], []byte(s)) {
+			return i
+		}
+		nl := bytes.IndexByte(data[i:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		i += nl + 1
+	}
+}
+
 // parsePart reads the headers and body of the entity data[start:end],
 // decoding its Content-Transfer-Encoding.
 func parsePart(data []byte, start, end int) (part, error) {
-	p := part{Entity: Entity{Header: textproto.MIMEHeader{}}}
-	pos := start
-	var (
-		name  string // the header being read
-		value []byte // its value, continuation lines joined
-	)
-	flush := func() {
-		if name != "" {
-			p.Header[name] = append(p.Header[name], string(value))
-		}
+	// The fields are gathered first and the header built from them at
+	// once: one string holds every value, one array every value slice.
+	type field struct {
+		name     string
+		from, to int // the value, in values
 	}
+	var (
+		fieldsArray [8]field
+		fields      = fieldsArray[:0]
+		valuesArray [256]byte
+		values      = valuesArray[:0] // the values, continuation lines joined
+	)
+	pos := start
 	for {
 		if pos >= end {
-			return p, envelopeError(start, "an entity without the empty line that ends its headers", data[start:end])
+			return part{}, envelopeError(start, "an entity without the empty line that ends its headers", data[start:end])
 		}
 		nl := bytes.IndexByte(data[pos:end], '\n')
 		lineEnd := end
@@ -339,32 +479,47 @@ func parsePart(data []byte, start, end int) (part, error) {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			// A folded header line continues the previous header.
-			if name == "" {
-				return p, envelopeError(lineStart, "a continuation line before any header", line)
+			if len(fields) == 0 {
+				return part{}, envelopeError(lineStart, "a continuation line before any header", line)
 			}
 			if more := bytes.TrimSpace(line); len(more) > 0 {
-				value = append(append(value, ' '), more...)
+				values = append(append(values, ' '), more...)
+				fields[len(fields)-1].to = len(values)
 			}
 			continue
 		}
-		flush()
 		n, v, ok := bytes.Cut(line, []byte(":"))
 		n = bytes.TrimSpace(n)
 		if !ok || len(n) == 0 || bytes.ContainsAny(n, " \t") {
-			return p, envelopeError(lineStart, "malformed header line in an entity", line)
+			return part{}, envelopeError(lineStart, "malformed header line in an entity", line)
 		}
-		name = textproto.CanonicalMIMEHeaderKey(string(n))
-		value = append(value[:0], bytes.TrimSpace(v)...)
+		from := len(values)
+		values = append(values, bytes.TrimSpace(v)...)
+		fields = append(fields, field{name: canonicalHeaderKey(n), from: from, to: len(values)})
 	}
-	flush()
+	p := part{Entity: Entity{Header: make(textproto.MIMEHeader, len(fields))}}
+	all := string(values)
+	slots := make([]string, len(fields))
+	for i, f := range fields {
+		slots[i] = all[f.from:f.to]
+		if vs := p.Header[f.name]; vs != nil {
+			p.Header[f.name] = append(vs, slots[i])
+		} else {
+			p.Header[f.name] = slots[i : i+1 : i+1]
+		}
+	}
 	for _, k := range [...]string{"Content-Type", "Content-Transfer-Encoding"} {
 		if len(p.Header[k]) > 1 {
-			return p, envelopeError(start, "an entity with two "+k+" headers", data[start:min(pos, end)])
+			return part{}, envelopeError(start, "an entity with two "+k+" headers", data[start:min(pos, end)])
 		}
 	}
 	p.offset = min(pos, end)
 	p.Body = data[p.offset:end]
-	switch cte := strings.ToLower(p.Header.Get("Content-Transfer-Encoding")); cte {
+	var cte string
+	if v := p.Header["Content-Transfer-Encoding"]; len(v) > 0 {
+		cte = strings.ToLower(v[0])
+	}
+	switch cte {
 	case "", "binary", "8bit", "7bit":
 	case "base64":
 		clean := bytes.Map(func(r rune) rune {
@@ -376,20 +531,61 @@ func parsePart(data []byte, start, end int) (part, error) {
 		b := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
 		n, err := base64.StdEncoding.Decode(b, clean)
 		if err != nil {
-			return p, envelopeError(p.offset, "the base64 body does not decode: "+err.Error(), nil)
+			return part{}, envelopeError(p.offset, "the base64 body does not decode: "+err.Error(), nil)
 		}
 		p.Body = b[:n]
 	case "quoted-printable":
 		b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(p.Body)))
 		if err != nil {
-			return p, envelopeError(p.offset, "the quoted-printable body does not decode: "+err.Error(), nil)
+			return part{}, envelopeError(p.offset, "the quoted-printable body does not decode: "+err.Error(), nil)
 		}
 		p.Body = b
 	default:
-		return p, envelopeError(start, "unknown Content-Transfer-Encoding "+quote(cte), nil)
+		return part{}, envelopeError(start, "unknown Content-Transfer-Encoding "+quote(cte), nil)
 	}
-	p.Header.Del("Content-Transfer-Encoding")
+	delete(p.Header, "Content-Transfer-Encoding")
 	return p, nil
+}
+
+// commonHeaderKeys are the header names of the entities PIs send, in
+// canonical form.
+var commonHeaderKeys = [...]string{
+	"Content-Type", "Content-Transfer-Encoding", "Content-Id", "Content-Location",
+	"Content-Length", "Content-Disposition", "Content-Description",
+	"X-Wap-Application-Id", "X-Wap-Content-Uri", "X-Wap-Initiator-Uri",
+}
+
+// canonicalHeaderKey returns textproto.CanonicalMIMEHeaderKey(string(name))
+// without allocating for the common names.
+func canonicalHeaderKey(name []byte) string {
+	for _, k := range commonHeaderKeys {
+		if asciiEqualFold(name, k) {
+			return k
+		}
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(name))
+}
+
+// asciiEqualFold reports whether b and s are equal ignoring the case of
+// ASCII letters only (bytes.EqualFold would also match, say, the long s
+// with an s, where a header key must not).
+func asciiEqualFold[T string | []byte](b T, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // WriteRequest builds the HTTP body of a PAP request (or of a response

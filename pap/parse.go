@@ -2,9 +2,6 @@ package pap
 
 import (
 	"bytes"
-	"encoding/xml"
-	"errors"
-	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -25,8 +22,15 @@ const maxDepth = 8
 // Header so that an answer can be given in the same version. A document
 // that cannot be accepted is refused with an *Error.
 func ParseMessage(doc []byte) (Message, error) {
-	p := parser{doc: doc, expandFrom: -1}
-	root := p.tree()
+	return parse(doc, true)
+}
+
+// parse parses doc, reading its markup with the scanner when scan is set,
+// else with encoding/xml alone, which is the reference the scanner is
+// tested against.
+func parse(doc []byte, scan bool) (Message, error) {
+	p := newParser(doc)
+	root := p.tree(scan)
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -37,17 +41,10 @@ func ParseMessage(doc []byte) (Message, error) {
 	return m, nil
 }
 
-// node is an element of the document as read, before it is given a type.
-type node struct {
-	name       string
-	attrs      []xml.Attr
-	children   []*node
-	start, end int64 // the span of its start tag in the document
-}
-
 // parser turns a document into a Message, keeping the first fault found.
 type parser struct {
 	doc     []byte
+	text    string // doc as a string, from which names and values are sliced without a copy each
 	version Version
 	err     *Error
 	kind    Kind   // the operation, once known
@@ -59,157 +56,51 @@ type parser struct {
 	expandFrom int64
 }
 
+// newParser returns a parser of doc.
+func newParser(doc []byte) parser {
+	return parser{doc: doc, text: string(doc), expandFrom: -1}
+}
+
 // tree reads the document into nodes, checking that it is well formed,
 // that its root is pap and that its document type declaration declares
-// nothing.
-func (p *parser) tree() *node {
+// nothing. The scanner reads it unless scan is false.
+func (p *parser) tree(scan bool) *node {
 	doc := bytes.TrimPrefix(p.doc, []byte("\xEF\xBB\xBF"))
 	base := int64(len(p.doc) - len(doc))
-	// The prolog (XML declaration, DOCTYPE, comments) is read here, which
-	// is much faster than encoding/xml's octet-by-octet reading of the
-	// DOCTYPE; the decoder starts at the root element. A declared encoding
-	// other than UTF-8 needs the decoder's charset conversion, so such a
-	// document is given to it whole.
+	// The prolog (XML declaration, DOCTYPE, comments) is read first, by
+	// hand. A declared encoding other than UTF-8 needs encoding/xml's
+	// charset conversion, so such a document is given to it whole; any
+	// other is read from its root element by the scanner, which is many
+	// times faster, and which leaves to encoding/xml only the markup that
+	// no PAP document holds and whose reading it would have to copy.
 	var pro prolog
 	rootAt, whole := p.prolog(doc, base, &pro)
 	if p.err != nil {
 		return nil
 	}
-	if !whole {
-		doc = doc[rootAt:]
-		base += int64(rootAt)
+	if whole {
+		return p.treeStd(base, pro, true)
 	}
-	d := xml.NewDecoder(bytes.NewReader(doc))
-	d.Strict = true
-	d.CharsetReader = charsetReader
-	var (
-		root     *node
-		stack    []*node
-		rootDone bool
-		first    = true
-	)
-	for {
-		off := p.inputOffset(base + d.InputOffset())
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			at := p.inputOffset(base + d.InputOffset())
-			p.err = &Error{Code: CodeBadRequest, Offset: at, Reason: "not well-formed XML: " + syntaxReason(err),
-				Fragment: fragment(p.around(at)), Err: err}
-			return nil
-		}
-		isFirst := first
-		first = false
-		end := p.inputOffset(base + d.InputOffset())
-		switch t := tok.(type) {
-		case xml.StartElement:
-			name := t.Name.Local
-			if t.Name.Space != "" {
-				name = t.Name.Space + ":" + name
-			}
-			n := &node{name: name, attrs: t.Attr, start: off, end: end}
-			switch {
-			case rootDone:
-				p.fail(n, "", CodeBadRequest, "a second element after the root element")
-				return nil
-			case len(stack) >= maxDepth:
-				p.fail(n, "", CodeBadRequest, "elements nested too deep")
-				return nil
-			}
-			if dup := duplicateAttr(t.Attr); dup != "" {
-				p.fail(n, dup, CodeBadRequest, "attribute given twice")
-				return nil
-			}
-			if len(stack) == 0 {
-				root = n
-				if name != "pap" {
-					p.fail(n, "", CodeBadRequest, "the root element must be pap, not "+quote(name))
-					return nil
-				}
-			} else {
-				parent := stack[len(stack)-1]
-				parent.children = append(parent.children, n)
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			// RawToken leaves the matching of end tags to us.
-			name := t.Name.Local
-			if t.Name.Space != "" {
-				name = t.Name.Space + ":" + name
-			}
-			if len(stack) == 0 || stack[len(stack)-1].name != name {
-				p.err = &Error{Code: CodeBadRequest, Offset: off, Reason: "unexpected end tag " + quote(name),
-					Fragment: fragment(p.span(off, end))}
-				return nil
-			}
-			stack = stack[:len(stack)-1]
-			rootDone = len(stack) == 0
-		case xml.CharData:
-			if len(bytes.TrimLeft(t, " \t\r\n")) != 0 {
-				where := "outside the root element"
-				if len(stack) > 0 {
-					where = "in element " + stack[len(stack)-1].name + ", which holds only elements"
-				}
-				p.err = &Error{Code: CodeBadRequest, Offset: off, Reason: "text " + where,
-					Fragment: fragment(p.span(off, end))}
-				return nil
-			}
-		case xml.Directive:
-			if pro.doctype || root != nil || !bytes.HasPrefix(t, []byte("DOCTYPE")) {
-				p.err = &Error{Code: CodeBadRequest, Offset: off, Reason: "unexpected declaration",
-					Fragment: fragment(p.span(off, end))}
-				return nil
-			}
-			if !p.doctype(string(t), off, end, &pro) {
-				return nil
-			}
-		case xml.ProcInst:
-			switch {
-			case t.Target == "xml" && !(whole && isFirst):
-				p.err = &Error{Code: CodeBadRequest, Offset: off, Reason: "an XML declaration not at the start",
-					Fragment: fragment(p.span(off, end))}
-				return nil
-			case t.Target == "wap-pap-ver":
-				pro.pi = supportedVersions(string(t.Inst))
-			}
+	from := base + int64(rootAt)
+	if scan {
+		if root, read := p.treeScan(int(from), pro); read {
+			return root
 		}
 	}
-	if root == nil {
-		p.err = &Error{Code: CodeBadRequest, Offset: int64(len(p.doc)), Reason: "no pap element",
-			Fragment: fragment(p.doc)}
-		return nil
-	}
-	if !rootDone {
-		open := stack[len(stack)-1]
-		p.err = &Error{Code: CodeBadRequest, Element: open.name, Offset: int64(len(p.doc)),
-			Reason: "the document ends inside the element", Fragment: fragment(p.span(open.start, open.end))}
-		return nil
-	}
-	for _, h := range [...]versionHint{pro.pub, pro.pi, pro.sys} {
-		if h == hintUnsupported {
-			p.err = &Error{Code: CodeVersionNotSupported, Element: "DOCTYPE",
-				Reason: "the document is in a PAP version other than 1.x and 2.x"}
-			return nil
-		}
-		if h != hintNone {
-			p.version = h.version()
-			break
-		}
-	}
-	return root
+	return p.treeStd(from, pro, false)
 }
 
 // message gives the tree under the pap root its type.
 func (p *parser) message(root *node) Message {
-	if len(root.children) != 1 {
+	if root.count != 1 {
 		p.fail(root, "", CodeBadRequest, "pap must hold exactly one operation element")
 		return nil
 	}
 	h := Header{Version: p.version, ProductName: p.optional(root, "product-name")}
-	n := root.children[0]
-	p.kind = Kind(n.name)
+	n := root.first
+	p.kind = constant(Kind(n.name), KindPushMessage, KindPushResponse, KindCancelMessage, KindCancelResponse,
+		KindResultNotification, KindResultNotificationResponse, KindStatusQueryMessage, KindStatusQueryResponse,
+		KindCCQMessage, KindCCQResponse, KindBadMessageResponse)
 	var m Message
 	switch p.kind {
 	case KindPushMessage:
@@ -274,7 +165,7 @@ func (p *parser) pushMessage(n *node, h Header) *PushMessage {
 		}
 	}
 	m.ProgressNotesRequested = p.boolean(n, "progress-notes-requested")
-	for _, c := range p.children(n, "address", "quality-of-service") {
+	for c := p.children(n, "address", "quality-of-service"); c != nil; c = c.next {
 		if c.name == "address" {
 			m.Addresses = append(m.Addresses, p.address(c))
 		} else {
@@ -293,7 +184,7 @@ func (p *parser) pushResponse(n *node, h Header) *PushResponse {
 	m.SenderName = p.optional(n, "sender-name")
 	m.ReplyTime = p.timestamp(n, "reply-time")
 	results := 0
-	for _, c := range p.children(n, "progress-note", "response-result") {
+	for c := p.children(n, "progress-note", "response-result"); c != nil; c = c.next {
 		if c.name == "response-result" {
 			results++
 			m.Result = Result{Code: p.code(c), Desc: p.optional(c, "desc")}
@@ -301,7 +192,7 @@ func (p *parser) pushResponse(n *node, h Header) *PushResponse {
 			continue
 		}
 		m.ProgressNotes = append(m.ProgressNotes, ProgressNote{
-			Stage: p.required(c, "stage"), Note: p.optional(c, "note"), Time: p.timestamp(c, "time"),
+			Stage: strings.Clone(p.required(c, "stage")), Note: p.optional(c, "note"), Time: p.timestamp(c, "time"),
 		})
 		p.children(c)
 	}
@@ -313,7 +204,7 @@ func (p *parser) pushResponse(n *node, h Header) *PushResponse {
 
 func (p *parser) cancelResponse(n *node, h Header) *CancelResponse {
 	m := &CancelResponse{Header: h, PushID: p.pushID(n, "push-id")}
-	for _, c := range p.children(n, "cancel-result") {
+	for c := p.children(n, "cancel-result"); c != nil; c = c.next {
 		r := CancelResult{Code: p.code(c), Desc: p.optional(c, "desc")}
 		r.Addresses = p.addressList(c)
 		m.Results = append(m.Results, r)
@@ -333,7 +224,7 @@ func (p *parser) resultNotification(n *node, h Header) *ResultNotification {
 	m.State = p.state(n)
 	m.Code, m.Desc = p.code(n), p.optional(n, "desc")
 	addresses := 0
-	for _, c := range p.children(n, "address", "quality-of-service") {
+	for c := p.children(n, "address", "quality-of-service"); c != nil; c = c.next {
 		if c.name == "address" {
 			addresses++
 			m.Address = p.address(c)
@@ -349,10 +240,10 @@ func (p *parser) resultNotification(n *node, h Header) *ResultNotification {
 
 func (p *parser) statusQueryResponse(n *node, h Header) *StatusQueryResponse {
 	m := &StatusQueryResponse{Header: h, PushID: p.pushID(n, "push-id")}
-	for _, c := range p.children(n, "statusquery-result") {
+	for c := p.children(n, "statusquery-result"); c != nil; c = c.next {
 		r := StatusQueryResult{EventTime: p.timestamp(c, "event-time"), State: p.state(c)}
 		r.Code, r.Desc = p.code(c), p.optional(c, "desc")
-		for _, a := range p.children(c, "address", "quality-of-service") {
+		for a := p.children(c, "address", "quality-of-service"); a != nil; a = a.next {
 			if a.name == "address" {
 				r.Addresses = append(r.Addresses, p.address(a))
 			} else {
@@ -370,7 +261,7 @@ func (p *parser) statusQueryResponse(n *node, h Header) *StatusQueryResponse {
 // addressList reads the address children of n, which may have no others.
 func (p *parser) addressList(n *node) []Address {
 	var as []Address
-	for _, c := range p.children(n, "address") {
+	for c := p.children(n, "address"); c != nil; c = c.next {
 		as = append(as, p.address(c))
 	}
 	return as
@@ -378,12 +269,12 @@ func (p *parser) addressList(n *node) []Address {
 
 // singleAddress reads the one address child of n.
 func (p *parser) singleAddress(n *node) Address {
-	cs := p.children(n, "address")
-	if len(cs) != 1 {
+	c := p.children(n, "address")
+	if c == nil || n.count != 1 {
 		p.fail(n, "", CodeBadRequest, "a "+n.name+" holds exactly one address")
 		return Address{}
 	}
-	return p.address(cs[0])
+	return p.address(c)
 }
 
 func (p *parser) address(n *node) Address {
@@ -392,6 +283,8 @@ func (p *parser) address(n *node) Address {
 	if p.err != nil {
 		return Address{}
 	}
+	// The address keeps parts of the value.
+	v = strings.Clone(v)
 	a, err := ParseAddress(v)
 	if err != nil {
 		ae := err.(*Error)
@@ -412,13 +305,14 @@ func (p *parser) qos(parent, c *node, prev *QualityOfService) *QualityOfService 
 	p.children(c)
 	q := &QualityOfService{Priority: PriorityMedium, DeliveryMethod: DeliveryNotSpecified}
 	if v, ok := p.attr(c, "priority"); ok {
-		q.Priority = Priority(strings.ToLower(v))
+		q.Priority = constant(Priority(strings.ToLower(v)), PriorityHigh, PriorityMedium, PriorityLow)
 		if !q.Priority.Valid() {
 			p.fail(c, "priority", CodeBadRequest, "expected high, medium or low, not "+quote(v))
 		}
 	}
 	if v, ok := p.attr(c, "delivery-method"); ok {
-		q.DeliveryMethod = DeliveryMethod(strings.ToLower(v))
+		q.DeliveryMethod = constant(DeliveryMethod(strings.ToLower(v)),
+			DeliveryConfirmed, DeliveryPreferConfirmed, DeliveryUnconfirmed, DeliveryNotSpecified)
 		if !q.DeliveryMethod.Valid() {
 			p.fail(c, "delivery-method", CodeBadRequest,
 				"expected confirmed, preferconfirmed, unconfirmed or notspecified, not "+quote(v))
@@ -431,11 +325,12 @@ func (p *parser) qos(parent, c *node, prev *QualityOfService) *QualityOfService 
 	return q
 }
 
-// children returns the element children of n, failing if one is not of
-// the allowed names. Their order is not checked: the DTD fixes it, but no
-// reading of an out-of-order document is ambiguous.
-func (p *parser) children(n *node, allowed ...string) []*node {
-	for _, c := range n.children {
+// children returns the first element child of n, from which the others
+// are linked, failing (and returning nil) if one is not of the allowed
+// names. Their order is not checked: the DTD fixes it, but no reading of
+// an out-of-order document is ambiguous.
+func (p *parser) children(n *node, allowed ...string) *node {
+	for c := n.first; c != nil; c = c.next {
 		ok := false
 		for _, a := range allowed {
 			ok = ok || c.name == a
@@ -445,22 +340,25 @@ func (p *parser) children(n *node, allowed ...string) []*node {
 			return nil
 		}
 	}
-	return n.children
+	return n.first
 }
 
 // attr returns the value of attribute name of n, white space trimmed.
 func (p *parser) attr(n *node, name string) (string, bool) {
 	for _, a := range n.attrs {
-		if a.Name.Space == "" && a.Name.Local == name {
-			return strings.TrimSpace(a.Value), true
+		if a.name == name {
+			return strings.TrimSpace(a.value), true
 		}
 	}
 	return "", false
 }
 
+// optional returns the value of attribute name of n, or "" when it has
+// none, as a string of its own: the value the scanner read is part of the
+// document's text, which a message must not keep alive.
 func (p *parser) optional(n *node, name string) string {
 	v, _ := p.attr(n, name)
-	return v
+	return strings.Clone(v)
 }
 
 func (p *parser) required(n *node, name string) string {
@@ -477,7 +375,7 @@ func (p *parser) required(n *node, name string) string {
 // pushID reads the identifier of the operation, which every later fault
 // reports so that a PPG can answer the operation rather than the document.
 func (p *parser) pushID(n *node, name string) string {
-	v := p.required(n, name)
+	v := strings.Clone(p.required(n, name))
 	if p.err == nil {
 		p.id = v
 	}
@@ -489,11 +387,54 @@ func (p *parser) timestamp(n *node, name string) time.Time {
 	if !ok {
 		return time.Time{}
 	}
-	t, err := time.Parse(TimeLayout, v)
-	if err != nil || len(v) != len(TimeLayout) {
+	t, ok := parseTimestamp(v)
+	if !ok {
 		p.fail(n, name, CodeBadRequest, "expected a timestamp YYYY-MM-DDThh:mm:ssZ, not "+quote(v))
 	}
 	return t
+}
+
+// parseTimestamp reads a timestamp of the form TimeLayout as
+// time.Parse(TimeLayout, v) reads one as long as the layout, several times
+// faster: two digits to each field (four to the year), each in its range,
+// the day in its month.
+func parseTimestamp(v string) (time.Time, bool) {
+	if len(v) != len(TimeLayout) || v[4] != '-' || v[7] != '-' || v[10] != 'T' ||
+		v[13] != ':' || v[16] != ':' || v[19] != 'Z' {
+		return time.Time{}, false
+	}
+	digits := func(from, to int) int {
+		n := 0
+		for _, c := range []byte(v[from:to]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := digits(0, 4), digits(5, 7), digits(8, 10)
+	hour, minute, second := digits(11, 13), digits(14, 16), digits(17, 19)
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, second, 0, time.UTC), true
+}
+
+// daysIn returns the number of days in a month (1 to 12) of a year of the
+// proleptic Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func (p *parser) boolean(n *node, name string) bool {
@@ -532,7 +473,8 @@ func (p *parser) code(n *node) Code {
 
 func (p *parser) state(n *node) MessageState {
 	v := p.required(n, "message-state")
-	s := MessageState(strings.ToLower(v))
+	s := constant(MessageState(strings.ToLower(v)), StateUndeliverable, StatePending, StateExpired,
+		StateDelivered, StateAborted, StateTimeout, StateCancelled, StateUnknown)
 	if p.err == nil && !s.Valid() {
 		p.fail(n, "message-state", CodeBadRequest, "unknown message state "+quote(v))
 	}
@@ -544,27 +486,11 @@ func (p *parser) fail(n *node, attr string, code Code, reason string) {
 	if p.err != nil {
 		return
 	}
+	// Names are cloned, as values are, to keep the document's text free.
 	p.err = &Error{
-		Code: code, Element: n.name, Attribute: attr, Offset: n.start, Reason: reason,
+		Code: code, Element: strings.Clone(n.name), Attribute: strings.Clone(attr), Offset: n.start, Reason: reason,
 		Fragment: fragment(p.span(n.start, n.end)), Kind: p.kind, ID: p.id, Version: p.version,
 	}
-}
-
-// inputOffset turns an offset the decoder counts into one in the input.
-func (p *parser) inputOffset(off int64) int64 {
-	if p.expandFrom < 0 || off <= p.expandFrom {
-		return off
-	}
-	// Each octet from 0x80 up became two in the converted text.
-	in, out := p.expandFrom, p.expandFrom
-	for out < off && in < int64(len(p.doc)) {
-		out++
-		if p.doc[in] >= 0x80 {
-			out++
-		}
-		in++
-	}
-	return in
 }
 
 // span returns the input from offset from to offset to, clamped to it.
@@ -593,32 +519,14 @@ func (p *parser) around(off int64) []byte {
 	return doc[from:to]
 }
 
-func duplicateAttr(attrs []xml.Attr) string {
-	if len(attrs) > 16 {
-		// Far more than any PAP element has: use a set, not n² compares.
-		seen := make(map[xml.Name]bool, len(attrs))
-		for _, a := range attrs {
-			if seen[a.Name] {
-				return a.Name.Local
-			}
-			seen[a.Name] = true
-		}
-		return ""
-	}
-	for i := 1; i < len(attrs); i++ {
-		for j := 0; j < i; j++ {
-			if attrs[i].Name == attrs[j].Name {
-				return attrs[i].Name.Local
-			}
+// constant returns the one of known that v equals, so that a message holds
+// the package's constant rather than a part of the document's text; a
+// value that is none of them is returned as a string of its own.
+func constant[T ~string](v T, known ...T) T {
+	for _, k := range known {
+		if v == k {
+			return k
 		}
 	}
-	return ""
-}
-
-func syntaxReason(err error) string {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return xmlText([]byte(se.Msg))
-	}
-	return xmlText([]byte(err.Error()))
+	return T(strings.Clone(string(v)))
 }

@@ -2,8 +2,11 @@ package pap
 
 import (
 	"errors"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -286,4 +289,45 @@ func TestErrorVersion(t *testing.T) {
 	if b := NewBadMessageResponse(errors.New("other")); b.Code != CodeBadRequest || b.Version != PAP20 {
 		t.Errorf("for another error: %+v", b)
 	}
+}
+
+// checkTimestampAsTimeParse compares parseTimestamp with time.Parse of
+// TimeLayout, which it stands for.
+func checkTimestampAsTimeParse(t *testing.T, v string) {
+	t.Helper()
+	got, ok := parseTimestamp(v)
+	want, err := time.Parse(TimeLayout, v)
+	wantOK := err == nil && len(v) == len(TimeLayout)
+	if ok != wantOK || ok && !reflect.DeepEqual(got, want) {
+		t.Fatalf("parseTimestamp(%q) = %v, %v; time.Parse: %v, %v", v, got, ok, want, err)
+	}
+}
+
+func TestTimestampAsTimeParse(t *testing.T) {
+	for _, v := range []string{
+		"2024-03-06T12:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-02-29T00:00:00Z",
+		"2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2024-04-31T00:00:00Z",
+		"2024-00-10T00:00:00Z", "2024-13-10T00:00:00Z", "2024-01-00T00:00:00Z", "2024-01-32T00:00:00Z",
+		"2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:60Z", "2024-01-01T1:00:00ZZ",
+		"2024-01-01T00:00:00z", "2024-01-01 00:00:00Z", "+024-01-01T00:00:00Z", "2024-1-01T00:00:00Z0",
+		"2024-01-01T00:00:0.5Z", "2024-01-01T-1:00:00Z", "2024-01-01T00:00:00+", "２024-01-01T00:00:00Z",
+	} {
+		checkTimestampAsTimeParse(t, v)
+	}
+	// Every day of a leap and a common year, and the day after each month.
+	for _, year := range []int{2023, 2024} {
+		for d := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == year; d = d.AddDate(0, 0, 1) {
+			checkTimestampAsTimeParse(t, d.Format(TimeLayout))
+			checkTimestampAsTimeParse(t, d.Format("2006-01-")+"32"+d.Format("T15:04:05Z"))
+			if last := d.AddDate(0, 0, 1).Day() == 1; last {
+				checkTimestampAsTimeParse(t, d.Format("2006-01-")+strconv.Itoa(d.Day()+1)+d.Format("T15:04:05Z"))
+			}
+		}
+	}
+}
+
+func FuzzTimestampAsTimeParse(f *testing.F) {
+	f.Add("2024-03-06T12:00:00Z")
+	f.Add("2024-02-30T23:59:59Z")
+	f.Fuzz(checkTimestampAsTimeParse)
 }
