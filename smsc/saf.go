@@ -97,7 +97,10 @@ type SAFStats struct {
 // timeout), or 0x1FFF when the message could not be split into SMS.
 //
 // The segments of a message go back-to-back, MoreMessagesToSend set on all
-// but the last. When a segment fails, those already delivered are not sent
+// but the last; on the last too when another message waits behind it in
+// its queue, which then goes at once in the same dialogue, as an SMSC
+// with more short messages for a subscriber tells the MSC (TS 29.002
+// MT-ForwardSM). When a segment fails, those already delivered are not sent
 // again at the retry: the engine keeps the message's segments in memory
 // until it is done. After a restart a message starts over from its first
 // segment.
@@ -128,6 +131,7 @@ type SAFEngine struct {
 	messages map[string]*safEntry // not final, or final with the write pending
 	dests    map[string]*safDest  // by MSISDN
 	events   safEventHeap
+	eventSeq uint64
 	timer    clock.Timer
 	timerAt  time.Time // when timer fires; zero when it is not armed
 	stats    SAFStats  // counters only; the gauges are computed
@@ -285,7 +289,11 @@ func (e *SAFEngine) Submit(m *store.Message, done func(error)) {
 			// take it up in the next run.
 			now := e.clk.Now()
 			if l, _ := e.addLocked(m, now); l != nil {
-				e.stepLocked(l, now, &w)
+				// The queue moves from the clock, at once but not within
+				// this call: the messages submitted in the same instant
+				// (the parts of a push, sent back-to-back) are all queued
+				// by then, and the first goes knowing that more follow.
+				e.setEventLocked(&l.wake, now, now)
 			}
 		}
 		e.mu.Unlock()
@@ -793,7 +801,7 @@ func (e *SAFEngine) segments(m *store.Message) ([]radio.SMS, error) {
 // send hands segment i to the gate and the air.
 func (e *SAFEngine) send(en *safEntry, segs []radio.SMS, i int) {
 	sms := segs[i]
-	sms.MoreMessagesToSend = i < len(segs)-1
+	sms.MoreMessagesToSend = i < len(segs)-1 || e.moreQueued(en)
 	if sms.Destination == "" {
 		sms.Destination = en.m.Dest.Addr
 	}
@@ -810,6 +818,14 @@ func (e *SAFEngine) send(en *safEntry, segs []radio.SMS, i int) {
 		t = e.ev.Traffic(en.m.Account)
 	}
 	e.gate.Wait(t, deliver)
+}
+
+// moreQueued reports whether another message waits behind en, in flight,
+// in its queue.
+func (e *SAFEngine) moreQueued(en *safEntry) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return en.lane != nil && en.lane.live > 1
 }
 
 // segmentDone is the air's answer for segment i of en's attempt.
@@ -950,7 +966,8 @@ func later(a, b time.Time) time.Time {
 // and one clock timer armed for the earliest.
 type safEvent struct {
 	at    time.Time
-	index int // in the heap; -1 when not pending
+	seq   uint64 // orders events due at the same time: first set, first handled
+	index int    // in the heap; -1 when not pending
 	lane  *safLane
 	entry *safEntry
 }
@@ -959,6 +976,8 @@ type safEvent struct {
 // earliest event.
 func (e *SAFEngine) setEventLocked(ev *safEvent, at, now time.Time) {
 	ev.at = at
+	e.eventSeq++
+	ev.seq = e.eventSeq
 	if ev.index < 0 {
 		heap.Push(&e.events, ev)
 	} else {
@@ -995,8 +1014,13 @@ func (e *SAFEngine) armLocked(now time.Time) {
 // safEventHeap orders events by time (container/heap).
 type safEventHeap []*safEvent
 
-func (h safEventHeap) Len() int           { return len(h) }
-func (h safEventHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h safEventHeap) Len() int { return len(h) }
+func (h safEventHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].at.Before(h[j].at)
+}
 func (h safEventHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index = i

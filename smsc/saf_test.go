@@ -808,7 +808,8 @@ func TestSAFRecoverSQLite(t *testing.T) {
 	if err := <-stored; err != nil {
 		t.Fatal(err)
 	}
-	<-air1.sent // the attempt has begun, from the store's goroutine
+	clk1.AdvanceTo(safEpoch) // the queue moves on the clock, at once
+	<-air1.sent              // the attempt has begun
 	clk1.AdvanceTo(safEpoch.Add(2 * time.Second))
 	e1.Close()
 	if err := st1.Close(); err != nil { // commits what was queued
@@ -1432,4 +1433,29 @@ func FuzzSAFEngine(f *testing.F) {
 			t.Errorf("left over: %+v, %d held, %d timers", s, h.e.held(), h.clk.Pending())
 		}
 	})
+}
+
+// TestSAFMoreMessagesAcrossQueue: with one queue per destination, the last
+// SMS of a message says more messages to send when another message waits
+// behind it, which then follows at once; with independent messages each
+// message stands alone.
+func TestSAFMoreMessagesAcrossQueue(t *testing.T) {
+	for _, independent := range []bool{false, true} {
+		h := newSAFHarness(t, safOptions{latency: time.Second, cfg: SAFConfig{IndependentMessages: independent}})
+		for range 3 {
+			h.send("358401000090")
+		}
+		h.at(time.Minute)
+		var got []string
+		for _, c := range h.air.callsTo("358401000090") {
+			got = append(got, fmt.Sprintf("more=%v @%v", c.sms.MoreMessagesToSend, c.at))
+		}
+		want := []string{"more=true @0s", "more=true @1s", "more=false @2s"}
+		if independent {
+			want = []string{"more=false @0s", "more=false @0s", "more=false @0s"}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("independent %v: SMS %q, want %q", independent, got, want)
+		}
+	}
 }
