@@ -12,7 +12,7 @@ type PPGCollector struct {
 	stats func() ppg.Stats
 	all   descs
 
-	accepted, final, open, ready, parked, owed, sent, retries *prometheus.Desc
+	accepted, final, open, ready, parked, owed, sent, retries, purged *prometheus.Desc
 }
 
 // NewPPGCollector returns a collector of the snapshots stats returns (a
@@ -28,6 +28,7 @@ func NewPPGCollector(stats func() ppg.Stats) *PPGCollector {
 	c.owed = d.add("ppg", "notifications_owed", "Result notifications not yet taken by their PI.")
 	c.sent = d.add("ppg", "notifications_sent_total", "Result notifications taken by their PI.")
 	c.retries = d.add("ppg", "notification_retries_total", "Result notification posts that failed and were rescheduled.")
+	c.purged = d.add("ppg", "pushes_purged_total", "Finished pushes deleted from the store after the retention.")
 	return c
 }
 
@@ -47,4 +48,5 @@ func (c *PPGCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, c.owed, float64(s.NotificationsOwed))
 	counter(ch, c.sent, s.NotificationsSent)
 	counter(ch, c.retries, s.NotificationRetries)
+	counter(ch, c.purged, s.Purged)
 }

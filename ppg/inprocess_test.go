@@ -219,7 +219,8 @@ func TestPushInProcess(t *testing.T) {
 	}
 	r := newInProcessRig(t, netCfg)
 	st := store.NewPushMemory()
-	p, err := New(Config{Clock: r.clk, SenderAddress: "http://ppg.test/pap"}, st, r.disp)
+	// No retention purge: its hourly timer would keep the clock stepping.
+	p, err := New(Config{Clock: r.clk, SenderAddress: "http://ppg.test/pap", Retention: -1}, st, r.disp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,10 @@ const (
 	DefaultNotifyMaxBackoff  = 10 * time.Minute
 	DefaultNotifyConcurrency = 64
 	DefaultNotifyTimeout     = 30 * time.Second
+	DefaultRetention         = 7 * 24 * time.Hour
+	// purgeEvery is how often finished pushes older than the retention
+	// are purged (or the retention, when it is shorter).
+	purgeEvery = time.Hour
 )
 
 // PIAccount is a push initiator allowed to use the PPG.
@@ -84,6 +88,12 @@ type Config struct {
 	// HTTPClient posts the notifications; default a client that keeps
 	// NotifyConcurrency connections per PI host open between posts.
 	HTTPClient *http.Client
+	// Retention is how long a push stays in the store once every
+	// delivery is final and its notifications are taken: status queries
+	// answer for it, and its push-id counts as used, until then. Default
+	// DefaultRetention; negative keeps every push for ever. The purge
+	// runs every hour (or every Retention, if shorter).
+	Retention time.Duration
 	// DeviceProfiles answers client capabilities queries: MSISDN (digits)
 	// to the capabilities document (UAProf RDF). An MSISDN without one
 	// is answered 3008.
@@ -117,6 +127,7 @@ type PPG struct {
 	inFlight  int
 	pumping   bool
 	pumpAgain bool
+	purge     clock.Timer
 	started   bool
 	closed    bool
 }
@@ -190,6 +201,9 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 	}
 	if cfg.NotifyTimeout <= 0 {
 		cfg.NotifyTimeout = DefaultNotifyTimeout
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
 	}
 	if cfg.HTTPClient == nil {
 		// Keep as many idle connections per PI as posts may be in
@@ -275,6 +289,9 @@ func (p *PPG) Start(ctx context.Context) error {
 		}
 	}
 	p.started = true
+	if p.cfg.Retention > 0 {
+		p.purge = p.clk.AfterFunc(min(purgeEvery, p.cfg.Retention), p.purgeOld)
+	}
 	p.mu.Unlock()
 	for _, n := range owed {
 		p.notes.add(n)
@@ -293,6 +310,9 @@ func (p *PPG) Close() error {
 		return nil
 	}
 	p.closed = true
+	if p.purge != nil {
+		p.purge.Stop()
+	}
 	for _, op := range p.open {
 		if op.expiry != nil {
 			op.expiry.Stop()
@@ -306,6 +326,26 @@ func (p *PPG) Close() error {
 	p.mu.Unlock()
 	p.notes.close()
 	return nil
+}
+
+// purgeOld deletes the finished pushes older than the retention, then
+// arms itself again.
+func (p *PPG) purgeOld() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	before := p.clk.Now().Add(-p.cfg.Retention)
+	n, err := p.store.PurgePushes(ctx, before)
+	if err != nil {
+		p.log.Error("ppg: purging finished pushes", "before", before, "err", err)
+	} else if n > 0 {
+		p.log.Info("ppg: purged finished pushes", "pushes", n, "before", before)
+	}
+	p.counters.purged.Add(uint64(n))
+	p.mu.Lock()
+	if !p.closed {
+		p.purge = p.clk.AfterFunc(min(purgeEvery, p.cfg.Retention), p.purgeOld)
+	}
+	p.mu.Unlock()
 }
 
 // restorePush rebuilds the in-memory state of a stored push.

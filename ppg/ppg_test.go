@@ -724,3 +724,35 @@ func mustMarshal(t testing.TB, m pap.Message) []byte {
 	}
 	return b
 }
+
+// TestRetentionPurgesFinishedPushes: a push finished longer ago than the
+// retention is purged by the hourly sweep; an open one is kept, and the
+// push-id of a purged push may be used again.
+func TestRetentionPurgesFinishedPushes(t *testing.T) {
+	h := newHarness(t, Config{Retention: 2 * time.Hour}).start()
+	h.push(pushMessage("old@pi.test", "+358401234567"))
+	h.disp.next(t).done(SubmitResult{Outcome: Delivered})
+	h.wantState("", "old@pi.test", 0, store.DeliveryDelivered, pap.CodeOK)
+	h.clk.Advance(time.Hour)
+	h.push(pushMessage("open@pi.test", "+358401234568"))
+	open := h.disp.next(t) // never answered: stays open
+
+	h.clk.Advance(time.Hour) // the old push finished 2 h ago: not yet older
+	if _, err := h.store.GetPush(t.Context(), "", "old@pi.test"); err != nil {
+		t.Fatalf("purged too early: %v", err)
+	}
+	h.clk.Advance(time.Hour)
+	if _, err := h.store.GetPush(t.Context(), "", "old@pi.test"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("old push still stored 3 h after it finished (%v)", err)
+	}
+	if _, err := h.store.GetPush(t.Context(), "", "open@pi.test"); err != nil {
+		t.Fatalf("an open push was purged: %v", err)
+	}
+	if got := h.ppg.Stats().Purged; got != 1 {
+		t.Errorf("Stats().Purged = %d, want 1", got)
+	}
+	if _, resp := h.push(pushMessage("old@pi.test", "+358401234567")); resp.Result.Code != pap.CodeAccepted {
+		t.Errorf("the purged push-id again: %v", resp.Result.Code)
+	}
+	open.done(SubmitResult{Outcome: Delivered})
+}

@@ -23,6 +23,8 @@ type Stats struct {
 	// failed and were rescheduled.
 	NotificationsOwed                      int64
 	NotificationsSent, NotificationRetries uint64
+	// Purged counts the finished pushes deleted after the retention.
+	Purged uint64
 }
 
 // counters are the PPG's running totals, updated where things happen.
@@ -32,6 +34,7 @@ type counters struct {
 	owed     atomic.Int64
 	sent     atomic.Uint64
 	retries  atomic.Uint64
+	purged   atomic.Uint64
 }
 
 // Stats returns the PPG's statistics.
@@ -42,6 +45,7 @@ func (p *PPG) Stats() Stats {
 		NotificationsOwed:   p.counters.owed.Load(),
 		NotificationsSent:   p.counters.sent.Load(),
 		NotificationRetries: p.counters.retries.Load(),
+		Purged:              p.counters.purged.Load(),
 	}
 	for st := store.DeliveryDelivered; st <= store.DeliveryAborted; st++ {
 		if n := p.counters.final[st].Load(); n > 0 {

@@ -214,6 +214,8 @@ func (w *workload) run(mode Mode) (*Result, error) {
 		RetryUntilDeliverBefore: mode.PPGRetry,
 		RetryInterval:           cfg.PPGRetryInterval,
 		MaxInFlight:             cfg.Pushes,
+		// A run keeps every push: the results are read from them.
+		Retention: -1,
 	}, st, disp)
 	if err != nil {
 		return nil, err

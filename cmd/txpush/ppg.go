@@ -61,6 +61,7 @@ type ppgSettings struct {
 	RetryUntilDeliverBefore bool          `yaml:"retry_until_deliver_before"`
 	RetryInterval           time.Duration `yaml:"retry_interval"`
 	MaxBody                 int64         `yaml:"max_body"`
+	Retention               time.Duration `yaml:"retention"`
 	HeaderTimeout           time.Duration `yaml:"header_timeout"`
 	IdleTimeout             time.Duration `yaml:"idle_timeout"`
 
@@ -90,6 +91,7 @@ func defaultPPGSettings() ppgSettings {
 	s.MaxSegments = ppg.DefaultMaxSegments
 	s.RetryInterval = ppg.DefaultRetryInterval
 	s.MaxBody = ppg.DefaultMaxBody
+	s.Retention = ppg.DefaultRetention
 	s.HeaderTimeout = 10 * time.Second
 	s.IdleTimeout = 60 * time.Second
 	s.Mode = "transaction"
@@ -119,6 +121,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.BoolVar(&s.RetryUntilDeliverBefore, "retry", s.RetryUntilDeliverBefore, "after a temporary failure, push again until deliver-before")
 	fs.DurationVar(&s.RetryInterval, "retry-interval", s.RetryInterval, "with --retry, the wait between attempts")
 	fs.Int64Var(&s.MaxBody, "max-body", s.MaxBody, "largest PAP request body in `octets`")
+	fs.DurationVar(&s.Retention, "retention", s.Retention, "how long a finished push stays in the store for status queries (its push-id stays used); negative keeps all")
 	fs.DurationVar(&s.HeaderTimeout, "header-timeout", s.HeaderTimeout, "time a PI has to send its request headers")
 	fs.DurationVar(&s.IdleTimeout, "idle-timeout", s.IdleTimeout, "idle keep-alive connections are closed after")
 	fs.StringVar(&s.Mode, "mode", s.Mode, "transaction (one submit per push, the outcome in the response) or legacy (the PPG splits; store-and-forward with receipts, for SMSCs without transaction mode)")
@@ -252,6 +255,7 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		MaxSegments:             set.MaxSegments,
 		RetryUntilDeliverBefore: set.RetryUntilDeliverBefore,
 		RetryInterval:           set.RetryInterval,
+		Retention:               set.Retention,
 		Logger:                  log,
 	}, st, disp)
 	if err != nil {
