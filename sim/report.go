@@ -120,6 +120,29 @@ func SuccessChart(results []*Result, param Param, within string) *svgplot.Chart 
 		c.X.Format, c.X.Ticks = svgplot.FormatSeconds, svgplot.DurationTicks
 		c.X.Label += " (log scale)"
 	}
+	if param.Categorical {
+		// The values are names, at 1, 2, 3…: label those places.
+		var names []string
+		for _, r := range results {
+			if i := int(r.X) - 1; i >= len(names) {
+				names = append(names, r.Value)
+			}
+		}
+		c.X.Min, c.X.Max = 0.5, float64(len(names))+0.5
+		c.X.Ticks = func(lo, hi float64, _ bool) []float64 {
+			ticks := make([]float64, len(names))
+			for i := range names {
+				ticks[i] = float64(i + 1)
+			}
+			return ticks
+		}
+		c.X.Format = func(v float64) string {
+			if i := int(math.Round(v)) - 1; i >= 0 && i < len(names) {
+				return names[i]
+			}
+			return ""
+		}
+	}
 	count := func(r *Result) int {
 		switch within {
 		case "within 30 s":

@@ -216,3 +216,25 @@ func TestSweepOrder(t *testing.T) {
 		t.Error("7 segments accepted")
 	}
 }
+
+// TestMixParam: the mix sweep's values are names placed at 1, 2, 3…, each
+// keeps only its kind of content, and an unknown name is refused.
+func TestMixParam(t *testing.T) {
+	p, err := ParamNamed("mix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := p.Points(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 4 || points[0].X != 1 || points[3].X != 4 || points[3].Value != "mms" {
+		t.Fatalf("points %+v", points)
+	}
+	if m := points[1].Config.Mix; m.SI == 0 || m.SL != 0 || m.MMS != 0 {
+		t.Errorf("the si mix is %+v", m)
+	}
+	if _, err := p.Points(DefaultConfig(), []string{"wml"}); err == nil {
+		t.Error("an unknown mix accepted")
+	}
+}

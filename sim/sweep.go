@@ -24,7 +24,9 @@ type Param struct {
 	// log scale).
 	Duration bool
 	Log      bool
-	set      func(c *Config, v string) error
+	// Categorical says the values are names, plotted one after another.
+	Categorical bool
+	set         func(c *Config, v string) error
 }
 
 func setFloat(dst func(c *Config) *float64, lo, hi float64) func(*Config, string) error {
@@ -81,6 +83,24 @@ func Params() []Param {
 				c.Segments = n
 				return nil
 			}},
+		{Name: "mix", Usage: "the content mix: default (SI, SL and MMS notifications), or only si, sl or mms (each with its share of two-SMS pushes)",
+			Default: []string{"default", "si", "sl", "mms"}, Categorical: true,
+			set: func(c *Config, v string) error {
+				m := DefaultMix
+				switch v {
+				case "default":
+				case "si":
+					m.SL, m.MMS = 0, 0
+				case "sl":
+					m.SI, m.MMS = 0, 0
+				case "mms":
+					m.SI, m.SL = 0, 0
+				default:
+					return errors.New("want default, si, sl or mms")
+				}
+				c.Mix, c.Segments = m, 0
+				return nil
+			}},
 		{Name: "reassembly", Usage: "handset reassembly timeout", Duration: true, Log: true,
 			Default: []string{"256s", "30m", "24h"},
 			set: func(c *Config, v string) error {
@@ -129,7 +149,7 @@ func (p Param) Points(base Config, values []string) ([]Point, error) {
 		values = p.Default
 	}
 	var out []Point
-	for _, v := range values {
+	for i, v := range values {
 		v = strings.TrimSpace(v)
 		c := base
 		c.Mix = base.Mix
@@ -140,6 +160,9 @@ func (p Param) Points(base Config, values []string) ([]Point, error) {
 			return nil, fmt.Errorf("sim: %s = %q: %w", p.Name, v, err)
 		}
 		x, _ := strconv.ParseFloat(v, 64)
+		if p.Categorical {
+			x = float64(i + 1)
+		}
 		if p.Duration {
 			if p.Name == "reassembly" {
 				x = c.Reassembly.Seconds()

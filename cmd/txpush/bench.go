@@ -304,8 +304,12 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 		}
 	}
 
+	// A window of 20,000 parks every transaction of a held run (thousands
+	// a second for the hold) rather than turning pushes away as busy; it
+	// is the SMSC's limit per account too.
 	ppgArgs := append([]string{"ppg", "--pap", "127.0.0.1:0", "--smsc", smscAddr, "--store", filepath.Join(dir, "ppg.db"),
-		"--mode", set.Mode, "--response-timeout", (deadline + 15*time.Second).String(), "--log-level", "warn"}, set.PPGArgs...)
+		"--mode", set.Mode, "--response-timeout", (deadline + 15*time.Second).String(), "--window", "20000",
+		"--log-level", "warn"}, set.PPGArgs...)
 	ppgProc, err := startChild(ctx, launch, dir, "ppg", "ppg: PAP on ", ppgArgs...)
 	if err != nil {
 		return nil, err
