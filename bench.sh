@@ -15,5 +15,11 @@ run -bench 'SegmentReassemble3|PushAppend' -benchmem ./wap/wdp ./wap/wsp
 run -bench 'TransactionOverSMPP|StoreForwardOverSMPP' -benchtime 2s ./smsc
 run -bench 'TransactionMemoryInFlight|TxnMemory10k|Txn3Segments|GateWait' -benchmem ./smsc
 run -bench 'InsertGroupCommit|InsertUnbatched' ./store
+run -bench 'PushLifeCycleAsync' -benchtime 30000x ./store
+run -bench 'ReadRequest|ParseMessage' -benchmem ./pap
 run -bench 'PopulationReceive3' -benchmem ./handset
 run -bench 'Deliver' -benchmem ./radio
+txpush() { echo "\$ txpush $*"; go run ./cmd/txpush "$@" | sed -n '/^throughput/,$p'; echo; }
+txpush bench --pushes 20000
+txpush bench --pushes 20000 --hold 2s
+txpush bench --rate 1000 --duration 10s
