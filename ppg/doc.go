@@ -18,10 +18,11 @@
 // already holds its reference, and after a restart every delivery not
 // final is submitted under it, which the SMSC uses to recognise a repeat
 // of a submit that reached it before the crash, rather than deliver it as
-// a new message. A submit whose outcome is known (busy, or a temporary
-// failure retried under Config.RetryUntilDeliverBefore) is followed by a
-// new attempt under a new reference, stored before the attempt is made,
-// since a repeat of the old one would only fetch the old outcome. A submit the SMSC did not answer in time is
+// a new message. A temporary failure retried under
+// Config.RetryUntilDeliverBefore is followed by a new attempt under a new
+// reference, stored before the attempt is made, since a repeat of the old
+// one would only fetch the old outcome; a submit nothing took (busy: no
+// bound session, a full window) is tried again under the same reference. A submit the SMSC did not answer in time is
 // never sent again: the push ends in message-state timeout.
 //
 // Supported operations: push-message, cancel-message, statusquery-message

@@ -530,7 +530,7 @@ func (p *PPG) outcome(d *delivery, r SubmitResult) {
 		case r.Permanent:
 			fx = p.finishLocked(d, now, store.DeliveryUndeliverable, pap.CodeAddressError, desc)
 		case p.cfg.RetryUntilDeliverBefore && !d.push.before.IsZero() && now.Add(p.cfg.RetryInterval).Before(d.push.before):
-			fx = p.retryLocked(d, now, p.cfg.RetryInterval, desc)
+			fx = p.retryLocked(d, now, p.cfg.RetryInterval, desc, true)
 		default:
 			fx = p.finishLocked(d, now, store.DeliveryUndeliverable, pap.CodeServiceFailure, desc)
 		}
@@ -538,7 +538,10 @@ func (p *PPG) outcome(d *delivery, r SubmitResult) {
 		fx = p.finishLocked(d, now, store.DeliveryUnknown, pap.CodeServiceFailure,
 			"the SMSC did not answer in time: the outcome is unknown")
 	default: // Busy: nothing was delivered
-		fx = p.retryLocked(d, now, p.cfg.BusyRetryDelay, "")
+		// Nothing took this submit, so its reference is not spent: a
+		// submit under it before a restart may still be at the SMSC,
+		// and the next attempt must be recognised as its repeat.
+		fx = p.retryLocked(d, now, p.cfg.BusyRetryDelay, "", false)
 	}
 	p.mu.Unlock()
 	fx.run()
@@ -562,17 +565,20 @@ func failureDesc(r SubmitResult) string {
 	return b.String()
 }
 
-// retryLocked makes d pending again after delay, under a new reference
-// recorded with it: the previous submit's outcome is known, so this is a
-// new attempt.
-func (p *PPG) retryLocked(d *delivery, now time.Time, delay time.Duration, desc string) effects {
+// retryLocked makes d pending again after delay. After a known outcome
+// (newRef) the next attempt is a new submit under a new reference,
+// recorded with it: a repeat of the old one would only fetch the old
+// outcome from the SMSC. After a busy answer the reference stays.
+func (p *PPG) retryLocked(d *delivery, now time.Time, delay time.Duration, desc string, newRef bool) effects {
 	op := d.push
 	if !op.before.IsZero() && !now.Add(delay).Before(op.before) {
 		return p.finishLocked(d, now, store.DeliveryExpired, pap.CodeServiceFailure,
 			"deliver-before-timestamp passed before the push could be delivered")
 	}
 	d.state.State = store.DeliveryPending
-	d.state.Ref = p.nextRef()
+	if newRef {
+		d.state.Ref = p.nextRef()
+	}
 	d.state.NextAttempt = now.Add(delay)
 	d.state.UpdatedAt = now
 	d.state.Desc = desc

@@ -756,3 +756,30 @@ func TestRetentionPurgesFinishedPushes(t *testing.T) {
 	}
 	open.done(SubmitResult{Outcome: Delivered})
 }
+
+// TestBusyKeepsReference: a submit that nothing took (busy) is tried again
+// under the same reference, since a submit under it before a restart may
+// still be at the SMSC; a known failure retried gets a new one.
+func TestBusyKeepsReference(t *testing.T) {
+	h := newHarness(t, Config{RetryUntilDeliverBefore: true, RetryInterval: time.Minute}).start()
+	m := pushMessage("busy@pi.test", "+358401234567")
+	m.DeliverBefore = epoch.Add(time.Hour)
+	h.push(m)
+	first := h.disp.next(t)
+	first.done(SubmitResult{Outcome: Busy, Err: errors.New("not bound")})
+	h.clk.Advance(DefaultBusyRetryDelay)
+	second := h.disp.next(t)
+	if second.req.Ref != first.req.Ref {
+		t.Fatalf("after busy: ref %d, want the same %d", second.req.Ref, first.req.Ref)
+	}
+	if d := h.store.delivery("", "busy@pi.test", 0); d.Ref != first.req.Ref {
+		t.Errorf("stored ref %d, want %d", d.Ref, first.req.Ref)
+	}
+	second.done(SubmitResult{Outcome: Failed})
+	h.clk.Advance(time.Minute)
+	third := h.disp.next(t)
+	if third.req.Ref == second.req.Ref {
+		t.Fatal("after a known failure the retry kept the reference")
+	}
+	third.done(SubmitResult{Outcome: Delivered})
+}
