@@ -136,7 +136,12 @@ func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
 		return
 	}
-	err := s.SendAsync(context.Background(), d.pdu(req), func(resp smpp.PDU, err error) {
+	pdu, err := d.pdu(req)
+	if err != nil {
+		done(SubmitResult{Outcome: Failed, Permanent: true, Err: err})
+		return
+	}
+	err = s.SendAsync(context.Background(), pdu, func(resp smpp.PDU, err error) {
 		done(resultOf(resp, err))
 	})
 	if err != nil {
@@ -151,12 +156,14 @@ func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 	}
 }
 
-func (d *SMPPDispatcher) pdu(req SubmitRequest) smpp.PDU {
+func (d *SMPPDispatcher) pdu(req SubmitRequest) (smpp.PDU, error) {
 	var tlvs smpp.TLVs
 	tlvs.SetSourcePort(wspPort)
 	tlvs.SetDestinationPort(pushPort)
 	tlvs.SetUserMessageReference(req.Ref)
-	tlvs.SetMessagePayload(req.Payload)
+	if err := tlvs.SetMessagePayload(req.Payload); err != nil {
+		return nil, err // longer than any SMSC takes in one submit
+	}
 	const (
 		tonAlphanumeric  = 5
 		tonInternational = 1
@@ -172,7 +179,7 @@ func (d *SMPPDispatcher) pdu(req SubmitRequest) smpp.PDU {
 			ESMClass:        esmTransaction,
 			DataCoding:      dcs8Bit,
 			TLVs:            tlvs,
-		}
+		}, nil
 	}
 	return &smpp.SubmitSM{ShortMessage: smpp.ShortMessage{
 		SourceAddrTON:   tonAlphanumeric,
@@ -184,7 +191,7 @@ func (d *SMPPDispatcher) pdu(req SubmitRequest) smpp.PDU {
 		PriorityFlag:    smppPriority(req.Priority),
 		DataCoding:      dcs8Bit,
 		TLVs:            tlvs,
-	}}
+	}}, nil
 }
 
 // smppPriority maps a push priority to priority_flag (GSM: 0 non-priority,

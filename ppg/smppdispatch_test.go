@@ -2,6 +2,7 @@ package ppg
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -15,7 +16,11 @@ func TestSubmitPDU(t *testing.T) {
 		var esm, dcs byte
 		var dest string
 		var tlvs smpp.TLVs
-		switch p := d.pdu(req).(type) {
+		pdu, err := d.pdu(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch p := pdu.(type) {
 		case *smpp.SubmitSM:
 			if useDataSM {
 				t.Fatal("submit_sm with UseDataSM")
@@ -92,5 +97,14 @@ func TestSubmitWithoutBindIsBusy(t *testing.T) {
 	d.Submit(SubmitRequest{MSISDN: "358401234567", Payload: []byte{1}}, func(r SubmitResult) { got = r })
 	if got.Outcome != Busy {
 		t.Fatalf("%v", got.Outcome)
+	}
+}
+
+// TestSubmitPDUTooLong: a payload no TLV can carry is an error, not a
+// truncated or corrupt submit.
+func TestSubmitPDUTooLong(t *testing.T) {
+	d := NewSMPPDispatcher(SMPPConfig{})
+	if _, err := d.pdu(SubmitRequest{MSISDN: "358401234567", Payload: make([]byte, 70000)}); !errors.Is(err, smpp.ErrTLVTooLong) {
+		t.Errorf("pdu of a 70,000-octet push: %v, want ErrTLVTooLong", err)
 	}
 }

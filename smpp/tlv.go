@@ -2,6 +2,7 @@ package smpp
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"iter"
 )
@@ -99,22 +100,27 @@ func (t TLVs) Get(tag Tag) ([]byte, bool) {
 	return t[start+tlvHeaderLen : end : end], true
 }
 
+// ErrTLVTooLong is returned by Set (and the setters of variable-length
+// TLVs) for a value longer than 65535 octets, the most a TLV's length can
+// say; the TLVs are left unchanged.
+var ErrTLVTooLong = errors.New("smpp: TLV value longer than 65535 octets")
+
 // Set gives the TLV with that tag the value: the first one present is
-// replaced where it stands, otherwise the TLV is appended. Set panics if the
-// value is longer than 65535 octets, the most a TLV's length can say.
-func (t *TLVs) Set(tag Tag, value []byte) {
+// replaced where it stands, otherwise the TLV is appended. A value longer
+// than 65535 octets is refused with ErrTLVTooLong.
+func (t *TLVs) Set(tag Tag, value []byte) error {
 	if len(value) > maxTLVValue {
-		panic(fmt.Sprintf("smpp: TLV %v value of %d octets, at most %d fit", tag, len(value), maxTLVValue))
+		return fmt.Errorf("%w: %v of %d octets", ErrTLVTooLong, tag, len(value))
 	}
 	start, end, ok := t.find(tag)
 	if !ok {
 		*t = appendTLV(*t, tag, value)
-		return
+		return nil
 	}
 	old := *t
 	if end-start-tlvHeaderLen == len(value) {
 		copy(old[start+tlvHeaderLen:end], value)
-		return
+		return nil
 	}
 	// A new length moves what follows: build the stream afresh rather than
 	// shift octets that may be shared with the decoded body.
@@ -122,6 +128,7 @@ func (t *TLVs) Set(tag Tag, value []byte) {
 	out = append(out, old[:start]...)
 	out = appendTLV(out, tag, value)
 	*t = append(out, old[end:]...)
+	return nil
 }
 
 func appendTLV(dst TLVs, tag Tag, value []byte) TLVs {
@@ -274,27 +281,28 @@ func (t TLVs) messageState(tag Tag) (MessageState, bool) {
 	return MessageState(v), ok
 }
 
-func (t *TLVs) setU8(tag Tag, v byte) { t.Set(tag, []byte{v}) }
+// The fixed-size setters cannot fail: their values are a few octets.
+func (t *TLVs) setU8(tag Tag, v byte) { _ = t.Set(tag, []byte{v}) }
 
 func (t *TLVs) setU16(tag Tag, v uint16) {
 	var b [2]byte
 	binary.BigEndian.PutUint16(b[:], v)
-	t.Set(tag, b[:])
+	_ = t.Set(tag, b[:])
 }
 
 func (t *TLVs) setU32(tag Tag, v uint32) {
 	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], v)
-	t.Set(tag, b[:])
+	_ = t.Set(tag, b[:])
 }
 
-func (t *TLVs) setCString(tag Tag, s string) {
+func (t *TLVs) setCString(tag Tag, s string) error {
 	b := make([]byte, 0, len(s)+1)
-	t.Set(tag, append(append(b, s...), 0))
+	return t.Set(tag, append(append(b, s...), 0))
 }
 
 func (t *TLVs) setNetworkErrorCode(tag Tag, v NetworkErrorCode) {
-	t.Set(tag, []byte{v.Type, byte(v.Code >> 8), byte(v.Code)})
+	_ = t.Set(tag, []byte{v.Type, byte(v.Code >> 8), byte(v.Code)})
 }
 
 func (t *TLVs) setMessageState(tag Tag, v MessageState) { t.setU8(tag, byte(v)) }
@@ -464,13 +472,15 @@ func (t TLVs) AdditionalStatusInfoText() (string, bool) {
 }
 
 // SetAdditionalStatusInfoText sets additional_status_info_text, adding the NUL terminator.
-func (t *TLVs) SetAdditionalStatusInfoText(v string) { t.setCString(TagAdditionalStatusInfoText, v) }
+func (t *TLVs) SetAdditionalStatusInfoText(v string) error {
+	return t.setCString(TagAdditionalStatusInfoText, v)
+}
 
 // ReceiptedMessageID returns receipted_message_id, the message_id a receipt is about. A trailing NUL is dropped.
 func (t TLVs) ReceiptedMessageID() (string, bool) { return t.cstring(TagReceiptedMessageID) }
 
 // SetReceiptedMessageID sets receipted_message_id, adding the NUL terminator.
-func (t *TLVs) SetReceiptedMessageID(v string) { t.setCString(TagReceiptedMessageID, v) }
+func (t *TLVs) SetReceiptedMessageID(v string) error { return t.setCString(TagReceiptedMessageID, v) }
 
 // MSMsgWaitFacilities returns ms_msg_wait_facilities, the message waiting indication.
 func (t TLVs) MSMsgWaitFacilities() (byte, bool) { return t.u8(TagMSMsgWaitFacilities) }
@@ -488,13 +498,13 @@ func (t *TLVs) SetPrivacyIndicator(v byte) { t.setU8(TagPrivacyIndicator, v) }
 func (t TLVs) SourceSubaddress() ([]byte, bool) { return t.Get(TagSourceSubaddress) }
 
 // SetSourceSubaddress sets source_subaddress.
-func (t *TLVs) SetSourceSubaddress(v []byte) { t.Set(TagSourceSubaddress, v) }
+func (t *TLVs) SetSourceSubaddress(v []byte) error { return t.Set(TagSourceSubaddress, v) }
 
 // DestSubaddress returns dest_subaddress, the destination's subaddress. The slice aliases t.
 func (t TLVs) DestSubaddress() ([]byte, bool) { return t.Get(TagDestSubaddress) }
 
 // SetDestSubaddress sets dest_subaddress.
-func (t *TLVs) SetDestSubaddress(v []byte) { t.Set(TagDestSubaddress, v) }
+func (t *TLVs) SetDestSubaddress(v []byte) error { return t.Set(TagDestSubaddress, v) }
 
 // UserMessageReference returns user_message_reference, the ESME's own reference, echoed in receipts.
 func (t TLVs) UserMessageReference() (uint16, bool) { return t.u16(TagUserMessageReference) }
@@ -560,7 +570,7 @@ func (t *TLVs) SetCallbackNumPresInd(v byte) { t.setU8(TagCallbackNumPresInd, v)
 func (t TLVs) CallbackNumAtag() ([]byte, bool) { return t.Get(TagCallbackNumAtag) }
 
 // SetCallbackNumAtag sets callback_num_atag.
-func (t *TLVs) SetCallbackNumAtag(v []byte) { t.Set(TagCallbackNumAtag, v) }
+func (t *TLVs) SetCallbackNumAtag(v []byte) error { return t.Set(TagCallbackNumAtag, v) }
 
 // NumberOfMessages returns number_of_messages, the number of messages waiting in a mailbox.
 func (t TLVs) NumberOfMessages() (byte, bool) { return t.u8(TagNumberOfMessages) }
@@ -572,7 +582,7 @@ func (t *TLVs) SetNumberOfMessages(v byte) { t.setU8(TagNumberOfMessages, v) }
 func (t TLVs) CallbackNum() ([]byte, bool) { return t.Get(TagCallbackNum) }
 
 // SetCallbackNum sets callback_num.
-func (t *TLVs) SetCallbackNum(v []byte) { t.Set(TagCallbackNum, v) }
+func (t *TLVs) SetCallbackNum(v []byte) error { return t.Set(TagCallbackNum, v) }
 
 // DPFResult returns dpf_result, whether a delivery pending flag was set (responses).
 func (t TLVs) DPFResult() (byte, bool) { return t.u8(TagDPFResult) }
@@ -604,7 +614,7 @@ func (t *TLVs) SetNetworkErrorCode(v NetworkErrorCode) { t.setNetworkErrorCode(T
 func (t TLVs) MessagePayload() ([]byte, bool) { return t.Get(TagMessagePayload) }
 
 // SetMessagePayload sets message_payload.
-func (t *TLVs) SetMessagePayload(v []byte) { t.Set(TagMessagePayload, v) }
+func (t *TLVs) SetMessagePayload(v []byte) error { return t.Set(TagMessagePayload, v) }
 
 // DeliveryFailureReason returns delivery_failure_reason, why a transaction-mode delivery failed (data_sm_resp).
 func (t TLVs) DeliveryFailureReason() (byte, bool) { return t.u8(TagDeliveryFailureReason) }
@@ -658,7 +668,7 @@ func (t *TLVs) SetMSValidity(v byte) { t.setU8(TagMSValidity, v) }
 func (t TLVs) AlertOnMessageDelivery() bool { _, ok := t.Get(TagAlertOnMessageDelivery); return ok }
 
 // SetAlertOnMessageDelivery adds alert_on_message_delivery with an empty value, as SMPP 3.4 defines it.
-func (t *TLVs) SetAlertOnMessageDelivery() { t.Set(TagAlertOnMessageDelivery, nil) }
+func (t *TLVs) SetAlertOnMessageDelivery() { _ = t.Set(TagAlertOnMessageDelivery, nil) }
 
 // ITSReplyType returns its_reply_type, the reply method expected (CDMA).
 func (t TLVs) ITSReplyType() (byte, bool) { return t.u8(TagITSReplyType) }

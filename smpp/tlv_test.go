@@ -2,6 +2,7 @@ package smpp
 
 import (
 	"bytes"
+	"errors"
 	"encoding/hex"
 	"reflect"
 	"slices"
@@ -219,12 +220,17 @@ func TestTagTable(t *testing.T) {
 	}
 }
 
-func TestSetTooLongPanics(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("Set of a 65536-octet value did not panic")
-		}
-	}()
+func TestSetTooLong(t *testing.T) {
 	var tl TLVs
-	tl.Set(TagMessagePayload, make([]byte, 65536))
+	tl.SetUserMessageReference(7)
+	before := slices.Clone(tl)
+	if err := tl.SetMessagePayload(make([]byte, 65536)); !errors.Is(err, ErrTLVTooLong) {
+		t.Errorf("Set of a 65536-octet value: %v, want ErrTLVTooLong", err)
+	}
+	if !bytes.Equal(tl, before) {
+		t.Error("a refused Set changed the TLVs")
+	}
+	if err := tl.SetMessagePayload(make([]byte, 65535)); err != nil {
+		t.Errorf("Set of a 65535-octet value: %v", err)
+	}
 }

@@ -651,7 +651,8 @@ func receiptFor(m *store.Message) *smpp.DeliverSM {
 		DestAddrTON: m.Source.TON, DestAddrNPI: m.Source.NPI, DestinationAddr: m.Source.Addr,
 		ESMClass: 0x04, ShortMessage: rc.Append(nil),
 	}}
-	d.TLVs.SetReceiptedMessageID(m.ID)
+	// Message ids are the store's: a few octets, never too long.
+	_ = d.TLVs.SetReceiptedMessageID(m.ID)
 	d.TLVs.SetMessageState(st)
 	if m.State != store.Delivered && m.LastError != 0 {
 		d.TLVs.SetNetworkErrorCode(smpp.NetworkErrorCode{Type: smpp.NetworkGSM, Code: uint16(m.LastError)})
