@@ -163,6 +163,10 @@ type delivery struct {
 	state store.Delivery
 	// inFlight: a submit is outstanding.
 	inFlight bool
+	// cancelling: a cancel-message's write of the cancelled state is
+	// under way; the delivery is not dispatched meanwhile, and goes on
+	// as before if the write fails.
+	cancelling bool
 	timer    clock.Timer // deliver-after or retry
 	queued   bool        // in ready
 	qindex   int
@@ -440,7 +444,7 @@ func (p *PPG) armLocked(d *delivery, delay time.Duration) {
 
 // readyLocked queues d for dispatch.
 func (p *PPG) readyLocked(d *delivery) {
-	if d.queued || d.inFlight || d.state.State != store.DeliveryPending && d.state.State != store.DeliveryInFlight {
+	if d.queued || d.inFlight || d.cancelling || d.state.State != store.DeliveryPending && d.state.State != store.DeliveryInFlight {
 		return
 	}
 	p.seq++
@@ -642,13 +646,13 @@ func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState,
 	}
 	u := store.DeliveryUpdate{PI: op.key.pi, PushID: op.key.id, Index: d.index, Delivery: d.state}
 	if op.notifyTo != "" {
-		u.Notify = p.notificationLocked(d, now)
+		u.Notify = p.notificationLocked(d, d.state, now)
 	}
 	return u
 }
 
-// notificationLocked builds the result notification of d's final state.
-func (p *PPG) notificationLocked(d *delivery, now time.Time) *store.Notification {
+// notificationLocked builds the result notification of d in state st.
+func (p *PPG) notificationLocked(d *delivery, st store.Delivery, now time.Time) *store.Notification {
 	op := d.push
 	qos := op.qos
 	rn := &pap.ResultNotification{
@@ -658,9 +662,9 @@ func (p *PPG) notificationLocked(d *delivery, now time.Time) *store.Notification
 		SenderName:    p.cfg.SenderName,
 		ReceivedTime:  op.receivedAt.UTC().Truncate(time.Second),
 		EventTime:     now.UTC().Truncate(time.Second),
-		State:         messageState(d.state.State),
-		Code:          pap.Code(d.state.Code),
-		Desc:          d.state.Desc,
+		State:         messageState(st.State),
+		Code:          pap.Code(st.Code),
+		Desc:          st.Desc,
 		Address:       d.addr,
 		QoS:           &qos,
 	}
@@ -702,7 +706,7 @@ func (p *PPG) expire(op *openPush) {
 	now := p.clk.Now()
 	var fx effects
 	for _, d := range op.deliveries {
-		if d.state.State == store.DeliveryPending && !d.inFlight {
+		if d.state.State == store.DeliveryPending && !d.inFlight && !d.cancelling {
 			fx = append(fx, p.finishLocked(d, now, store.DeliveryExpired, pap.CodeServiceFailure,
 				"deliver-before-timestamp passed before the push could be sent")...)
 		}

@@ -783,3 +783,25 @@ func TestBusyKeepsReference(t *testing.T) {
 	}
 	third.done(SubmitResult{Outcome: Delivered})
 }
+
+// TestCancelNotRecorded: when the store cannot record a cancellation the
+// PI is told so, and the delivery goes on as if no cancel had come, in
+// memory and in the store alike.
+func TestCancelNotRecorded(t *testing.T) {
+	h := newHarness(t, Config{}).start()
+	m := pushMessage("keep@pi.test", "+358401234567")
+	m.DeliverAfter = epoch.Add(time.Minute)
+	h.push(m)
+	h.store.commit = func() error { return errors.New("disk full") }
+	c := h.send(&pap.CancelMessage{PushID: "keep@pi.test"}).(*pap.CancelResponse)
+	h.store.commit = nil
+	if len(c.Results) != 1 || c.Results[0].Code != pap.CodeInternalServerError {
+		t.Fatalf("cancel whose write failed: %+v", c.Results)
+	}
+	h.wantState("", "keep@pi.test", 0, store.DeliveryPending, 0)
+	h.disp.none(t)
+	h.clk.Advance(time.Minute)
+	s := h.disp.next(t) // still sent at its deliver-after
+	s.done(SubmitResult{Outcome: Delivered})
+	h.wantState("", "keep@pi.test", 0, store.DeliveryDelivered, pap.CodeOK)
+}

@@ -1,6 +1,7 @@
 package ppg
 
 import (
+	"container/heap"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -399,7 +400,15 @@ func (p *PPG) cancel(ctx context.Context, pi string, m *pap.CancelMessage) pap.M
 	}
 	targets, missing := selectDeliveries(sp, m.Addresses)
 	var cancelled, refused, failed []pap.Address
-	var updates []store.DeliveryUpdate
+	// The cancelled state is written first and applied once stored: a
+	// write that fails leaves the delivery as it was, in memory and in
+	// the store alike.
+	type cancelWrite struct {
+		d *delivery
+		u store.DeliveryUpdate
+	}
+	var writes []cancelWrite
+	const cancelDesc = "cancelled by the PI"
 	p.mu.Lock()
 	now := p.clk.Now()
 	op := p.open[pushKey{pi, m.PushID}]
@@ -408,24 +417,53 @@ func (p *PPG) cancel(ctx context.Context, pi string, m *pap.CancelMessage) pap.M
 		if op != nil {
 			d = op.deliveries[i]
 		}
-		if d == nil || d.inFlight || d.state.State != store.DeliveryPending {
+		if d == nil || d.inFlight || d.cancelling || d.state.State != store.DeliveryPending {
 			refused = append(refused, addressOf(sp.Deliveries[i]))
 			continue
 		}
-		updates = append(updates, p.finalLocked(d, now, store.DeliveryCancelled, pap.CodeOK, "cancelled by the PI"))
+		d.cancelling = true
+		if d.queued {
+			heap.Remove(&p.ready, d.qindex)
+		}
+		st := d.state
+		st.State, st.Code, st.Desc = store.DeliveryCancelled, int(pap.CodeOK), cancelDesc
+		st.NextAttempt, st.UpdatedAt = time.Time{}, now
+		u := store.DeliveryUpdate{PI: pi, PushID: m.PushID, Index: i, Delivery: st}
+		if op.notifyTo != "" {
+			u.Notify = p.notificationLocked(d, st, now)
+		}
+		writes = append(writes, cancelWrite{d, u})
 	}
 	p.mu.Unlock()
-	for _, u := range updates {
-		a := addressOf(sp.Deliveries[u.Index])
-		if err := p.store.UpdateDelivery(ctx, u); err != nil {
-			p.log.Error("ppg: recording a cancellation", "pi", pi, "push_id", m.PushID, "index", u.Index, "err", err)
+	for _, w := range writes {
+		a := addressOf(sp.Deliveries[w.u.Index])
+		err := p.store.UpdateDelivery(ctx, w.u)
+		p.mu.Lock()
+		w.d.cancelling = false
+		switch {
+		case err == nil:
+			p.finalLocked(w.d, now, store.DeliveryCancelled, pap.CodeOK, cancelDesc) // its write is done
+		case !p.closed:
+			// Not cancelled: the delivery goes on as before.
+			if due, at := w.d.state.NextAttempt, p.clk.Now(); due.After(at) {
+				p.armLocked(w.d, due.Sub(at))
+			} else {
+				p.readyLocked(w.d)
+			}
+		}
+		p.mu.Unlock()
+		if err != nil {
+			p.log.Error("ppg: recording a cancellation", "pi", pi, "push_id", m.PushID, "index", w.u.Index, "err", err)
 			failed = append(failed, a)
 			continue
 		}
-		if u.Notify != nil {
-			p.notes.add(u.Notify)
+		if w.u.Notify != nil {
+			p.notes.add(w.u.Notify)
 		}
 		cancelled = append(cancelled, a)
+	}
+	if len(failed) > 0 {
+		p.pump()
 	}
 	add := func(code pap.Code, desc string, as []pap.Address) {
 		if len(as) > 0 {
