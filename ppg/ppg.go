@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,11 @@ type PIAccount struct {
 	// AllowedPrefixes are the MSISDN prefixes (digits, an optional "+"
 	// ignored) the PI may push to; none means any.
 	AllowedPrefixes []string
+	// NotifyURLs are where the PI may have result notifications posted:
+	// a ppg-notify-requested-to must have the scheme, host and port of
+	// one of them and a path at or below its path. None means any URL,
+	// which lets the PI make the PPG post to any host it can reach.
+	NotifyURLs []string
 }
 
 // Config holds a PPG's settings. Zero fields take the defaults named.
@@ -136,6 +142,7 @@ type piAccount struct {
 	PIAccount
 	nets     []netip.Prefix
 	prefixes []string
+	notify   []*url.URL
 }
 
 type pushKey struct{ pi, id string }
@@ -167,10 +174,10 @@ type delivery struct {
 	// under way; the delivery is not dispatched meanwhile, and goes on
 	// as before if the write fails.
 	cancelling bool
-	timer    clock.Timer // deliver-after or retry
-	queued   bool        // in ready
-	qindex   int
-	seq      uint64
+	timer      clock.Timer // deliver-after or retry
+	queued     bool        // in ready
+	qindex     int
+	seq        uint64
 }
 
 // New returns a PPG that keeps its pushes in st and sends them with d.
@@ -253,6 +260,13 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 		for _, pre := range a.AllowedPrefixes {
 			acct.prefixes = append(acct.prefixes, strings.TrimPrefix(pre, "+"))
 		}
+		for _, n := range a.NotifyURLs {
+			u, err := url.Parse(n)
+			if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+				return nil, fmt.Errorf("ppg: PI %q: notify URL %q: want an absolute http or https URL", a.Name, n)
+			}
+			acct.notify = append(acct.notify, u)
+		}
 		p.pis[a.Name] = acct
 	}
 	p.notes = newNotifier(p)
@@ -330,6 +344,24 @@ func (p *PPG) Close() error {
 	p.mu.Unlock()
 	p.notes.close()
 	return nil
+}
+
+// mayNotify reports whether the account lets its PI have notifications
+// posted to u.
+func (a *piAccount) mayNotify(u *url.URL) bool {
+	if len(a.notify) == 0 {
+		return true
+	}
+	for _, allowed := range a.notify {
+		if !strings.EqualFold(u.Scheme, allowed.Scheme) || !strings.EqualFold(u.Host, allowed.Host) {
+			continue
+		}
+		base := strings.TrimSuffix(allowed.Path, "/")
+		if base == "" || u.Path == base || strings.HasPrefix(u.Path, base+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // purgeOld deletes the finished pushes older than the retention, then

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -804,4 +805,34 @@ func TestCancelNotRecorded(t *testing.T) {
 	s := h.disp.next(t) // still sent at its deliver-after
 	s.done(SubmitResult{Outcome: Delivered})
 	h.wantState("", "keep@pi.test", 0, store.DeliveryDelivered, pap.CodeOK)
+}
+
+// TestNotifyURLs: a PI with notify URLs configured may have notifications
+// posted only at or below them; host, port and scheme must match, and a
+// look-alike host or a sibling path is refused 2001.
+func TestNotifyURLs(t *testing.T) {
+	cfg := Config{PIs: []PIAccount{{Name: "alice", Password: "a", NotifyURLs: []string{"https://pi.example.com/notify/", "http://10.0.0.5:8080"}}}}
+	h := newHarness(t, cfg).start()
+	for i, tc := range []struct {
+		url  string
+		code pap.Code
+	}{
+		{"https://pi.example.com/notify", pap.CodeAccepted},
+		{"https://PI.example.com/notify/sub/x?id=1", pap.CodeAccepted},
+		{"http://10.0.0.5:8080/anything", pap.CodeAccepted},
+		{"http://pi.example.com/notify/", pap.CodeForbidden},            // scheme
+		{"https://pi.example.com.evil.test/notify/", pap.CodeForbidden}, // look-alike host
+		{"https://pi.example.com/notifyx", pap.CodeForbidden},           // sibling path
+		{"http://10.0.0.5:9090/", pap.CodeForbidden},                    // port
+		{"http://169.254.169.254/latest/meta-data", pap.CodeForbidden},
+	} {
+		m := pushMessage(fmt.Sprintf("n%d@pi.test", i), "+358401234567")
+		m.NotifyTo = tc.url
+		if _, resp := h.push(m, "alice", "a"); resp.Result.Code != tc.code {
+			t.Errorf("%s: %v (%s), want %v", tc.url, resp.Result.Code, resp.Result.Desc, tc.code)
+		}
+	}
+	if _, err := New(Config{PIs: []PIAccount{{Name: "x", NotifyURLs: []string{"ftp://a"}}}}, newMemStore(), h.disp); err == nil {
+		t.Error("an ftp notify URL configured")
+	}
 }

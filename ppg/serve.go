@@ -268,6 +268,9 @@ func (p *PPG) accept(ctx context.Context, pi string, m *pap.PushMessage, req *pa
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 			return refuse(pap.CodeBadRequest, "ppg-notify-requested-to must be an absolute http or https URL")
 		}
+		if acct != nil && !acct.mayNotify(u) {
+			return refuse(pap.CodeForbidden, "ppg-notify-requested-to "+m.NotifyTo+" is not a URL this PI may have notifications posted to")
+		}
 	}
 	var notes []string
 	if q := m.QoS; q != nil {

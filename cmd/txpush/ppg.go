@@ -30,6 +30,7 @@ type piSettings struct {
 	Password        string   `yaml:"password"`
 	AllowedNets     []string `yaml:"allowed_nets"`
 	AllowedPrefixes []string `yaml:"allowed_prefixes"`
+	NotifyURLs      []string `yaml:"notify_urls"`
 }
 
 // ppgSettings are the settings of `txpush ppg`, as flags or YAML.
@@ -153,7 +154,8 @@ func ppgMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func ppgAccounts(set ppgSettings) ([]ppg.PIAccount, error) {
 	var out []ppg.PIAccount
 	for _, p := range set.PIs {
-		out = append(out, ppg.PIAccount{Name: p.Name, Password: p.Password, AllowedNets: p.AllowedNets, AllowedPrefixes: p.AllowedPrefixes})
+		out = append(out, ppg.PIAccount{Name: p.Name, Password: p.Password, AllowedNets: p.AllowedNets,
+			AllowedPrefixes: p.AllowedPrefixes, NotifyURLs: p.NotifyURLs})
 	}
 	for _, v := range set.piFlags {
 		name, pw, ok := strings.Cut(v, ":")
