@@ -93,6 +93,11 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if cfg.SenderAddress == "" {
 		cfg.SenderAddress = "http://ppg.test/pap"
 	}
+	if cfg.Retention == 0 {
+		// No hourly purge timer unless a test asks for one: the tests
+		// that wait for the clock's timers count only their own.
+		cfg.Retention = -1
+	}
 	p, err := New(cfg, h.store, h.disp)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ const notifyResponseLimit = 64 << 10
 // with a success code.
 type notifier struct {
 	p      *PPG
+	direct *notifyClient // nil when Config.HTTPClient was given
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -125,6 +127,15 @@ func (n *notifier) backoff(attempts int) time.Duration {
 func (n *notifier) send(x *store.Notification) error {
 	ctx, cancel := context.WithTimeout(n.ctx, n.p.cfg.NotifyTimeout)
 	defer cancel()
+	if n.direct != nil {
+		if u, err := url.Parse(x.URL); err == nil && n.direct.usable(u) {
+			status, body, err := n.direct.post(ctx, u, "application/xml", x.Body, notifyResponseLimit)
+			if err != nil {
+				return err
+			}
+			return takenBy(status, body)
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Body))
 	if err != nil {
 		return err
@@ -139,13 +150,19 @@ func (n *notifier) send(x *store.Notification) error {
 	if err != nil {
 		return err
 	}
+	return takenBy(resp.StatusCode, body)
+}
+
+// takenBy reports whether the PI's answer (HTTP status and body) takes the
+// notification: a resultnotification-response with a success code.
+func takenBy(status int, body []byte) error {
 	m, err := pap.ParseMessage(body)
 	if err != nil {
-		return fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
+		return fmt.Errorf("HTTP %d: %w", status, err)
 	}
 	r, ok := m.(*pap.ResultNotificationResponse)
 	if !ok {
-		return fmt.Errorf("HTTP %d: answered with %s", resp.StatusCode, m.Kind())
+		return fmt.Errorf("HTTP %d: answered with %s", status, m.Kind())
 	}
 	if !r.Code.Success() {
 		return fmt.Errorf("PI answered %v", r.Code)
@@ -161,4 +178,7 @@ func (n *notifier) close() {
 	n.mu.Unlock()
 	n.cancel()
 	n.wg.Wait()
+	if n.direct != nil {
+		n.direct.closeIdle()
+	}
 }

@@ -91,8 +91,10 @@ type Config struct {
 	// NotifyTimeout bounds one notification post; default
 	// DefaultNotifyTimeout.
 	NotifyTimeout time.Duration
-	// HTTPClient posts the notifications; default a client that keeps
-	// NotifyConcurrency connections per PI host open between posts.
+	// HTTPClient, when set, posts the notifications. By default the PPG
+	// posts them itself over up to NotifyConcurrency kept-alive
+	// connections per PI host (net/http's client where a proxy from the
+	// environment applies).
 	HTTPClient *http.Client
 	// Retention is how long a push stays in the store once every
 	// delivery is final and its notifications are taken: status queries
@@ -216,6 +218,7 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 	if cfg.Retention == 0 {
 		cfg.Retention = DefaultRetention
 	}
+	direct := cfg.HTTPClient == nil
 	if cfg.HTTPClient == nil {
 		// Keep as many idle connections per PI as posts may be in
 		// flight: the default of two made most notifications dial a new
@@ -270,6 +273,9 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 		p.pis[a.Name] = acct
 	}
 	p.notes = newNotifier(p)
+	if direct {
+		p.notes.direct = newNotifyClient(cfg.NotifyConcurrency)
+	}
 	return p, nil
 }
 

@@ -1,0 +1,200 @@
+package ppg
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// notifyClient posts result notifications over HTTP/1.1 keep-alive
+// connections it holds itself, writing each request and reading its
+// answer in the calling goroutine. net/http's transport hands every
+// request to two goroutines of its connection; for the PPG, which posts a
+// notification for every push, that handing over cost more CPU than the
+// rest of the post. The PPG uses this client when no Config.HTTPClient is
+// given and no proxy applies to the PI's URL; it speaks HTTP and HTTPS
+// (certificates checked against the system's roots), with the answer read
+// by net/http's own response parser.
+type notifyClient struct {
+	dialer  net.Dialer
+	maxIdle int // idle connections kept per host
+
+	mu   sync.Mutex
+	idle map[string][]*notifyConn // by scheme and host:port
+}
+
+type notifyConn struct {
+	net.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+// errNoAnswer marks an exchange that got no byte of an answer: on a
+// connection taken from the idle pool it means the PI had closed it, and
+// the post is made again on a new one.
+var errNoAnswer = errors.New("no answer")
+
+func newNotifyClient(maxIdle int) *notifyClient {
+	return &notifyClient{
+		dialer:  net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
+		maxIdle: maxIdle,
+		idle:    make(map[string][]*notifyConn),
+	}
+}
+
+// usable reports whether u can be posted to by the client: HTTP or HTTPS
+// with no proxy configured for it in the environment.
+func (c *notifyClient) usable(u *url.URL) bool {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return false
+	}
+	proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u})
+	return err == nil && proxy == nil
+}
+
+// post sends body to u and returns the answer's status and up to limit
+// octets of its body; a longer body is an error.
+func (c *notifyClient) post(ctx context.Context, u *url.URL, contentType string, body []byte, limit int64) (int, []byte, error) {
+	key := u.Scheme + "://" + hostPort(u)
+	for attempt := 0; ; attempt++ {
+		conn, reused, err := c.get(ctx, key, u)
+		if err != nil {
+			return 0, nil, err
+		}
+		status, answer, keep, err := conn.exchange(ctx, u, contentType, body, limit)
+		if err == nil {
+			if keep {
+				c.put(key, conn)
+			} else {
+				conn.Close()
+			}
+			return status, answer, nil
+		}
+		conn.Close()
+		if !reused || attempt > 0 || !errors.Is(err, errNoAnswer) {
+			return 0, nil, err
+		}
+	}
+}
+
+// get takes an idle connection to key, or dials one.
+func (c *notifyClient) get(ctx context.Context, key string, u *url.URL) (*notifyConn, bool, error) {
+	c.mu.Lock()
+	if conns := c.idle[key]; len(conns) > 0 {
+		conn := conns[len(conns)-1]
+		conns[len(conns)-1] = nil
+		c.idle[key] = conns[:len(conns)-1]
+		c.mu.Unlock()
+		return conn, true, nil
+	}
+	c.mu.Unlock()
+	var conn net.Conn
+	var err error
+	if u.Scheme == "https" {
+		d := tls.Dialer{NetDialer: &c.dialer, Config: &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}}
+		conn, err = d.DialContext(ctx, "tcp", hostPort(u))
+	} else {
+		conn, err = c.dialer.DialContext(ctx, "tcp", hostPort(u))
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return &notifyConn{Conn: conn, br: bufio.NewReaderSize(conn, 4096), bw: bufio.NewWriterSize(conn, 4096)}, false, nil
+}
+
+// put keeps conn for the next post to key, or closes it when enough are
+// kept.
+func (c *notifyClient) put(key string, conn *notifyConn) {
+	c.mu.Lock()
+	if len(c.idle[key]) < c.maxIdle {
+		c.idle[key] = append(c.idle[key], conn)
+		conn = nil
+	}
+	c.mu.Unlock()
+	if conn != nil {
+		conn.Close()
+	}
+}
+
+// closeIdle closes every idle connection.
+func (c *notifyClient) closeIdle() {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle = make(map[string][]*notifyConn)
+	c.mu.Unlock()
+	for _, conns := range idle {
+		for _, conn := range conns {
+			conn.Close()
+		}
+	}
+}
+
+// exchange writes one request and reads its answer; keep says the
+// connection may serve another.
+func (conn *notifyConn) exchange(ctx context.Context, u *url.URL, contentType string, body []byte, limit int64) (status int, answer []byte, keep bool, err error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(time.Minute)
+	}
+	conn.SetDeadline(deadline)
+	// The context's end (the PPG closing) ends the exchange at once.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	w := conn.bw
+	w.WriteString("POST ")
+	w.WriteString(u.RequestURI())
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(u.Host)
+	w.WriteString("\r\nUser-Agent: txpush-ppg\r\nContent-Type: ")
+	w.WriteString(contentType)
+	w.WriteString("\r\nContent-Length: ")
+	w.WriteString(strconv.Itoa(len(body)))
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		w.WriteString("\r\nAuthorization: Basic ")
+		w.WriteString(base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pw)))
+	}
+	w.WriteString("\r\n\r\n")
+	w.Write(body)
+	if err := w.Flush(); err != nil {
+		return 0, nil, false, fmt.Errorf("%w: %w", errNoAnswer, err)
+	}
+	if _, err := conn.br.Peek(1); err != nil {
+		return 0, nil, false, fmt.Errorf("%w: %w", errNoAnswer, err)
+	}
+	resp, err := http.ReadResponse(conn.br, &http.Request{Method: http.MethodPost, URL: u})
+	if err != nil {
+		return 0, nil, false, err
+	}
+	answer, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	resp.Body.Close()
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if int64(len(answer)) > limit {
+		return 0, nil, false, fmt.Errorf("HTTP %d: an answer longer than %d octets", resp.StatusCode, limit)
+	}
+	return resp.StatusCode, answer, !resp.Close, nil
+}
+
+// hostPort is u's host with the scheme's port when it names none.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
