@@ -2,8 +2,8 @@ package smpp
 
 import (
 	"bytes"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
