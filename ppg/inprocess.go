@@ -7,7 +7,6 @@ import (
 
 	"github.com/txpush/txpush/smpp"
 	"github.com/txpush/txpush/smsc"
-	"github.com/txpush/txpush/wap/wdp"
 )
 
 var _ Dispatcher = (*InProcessDispatcher)(nil)
@@ -27,7 +26,7 @@ func (d *InProcessDispatcher) Submit(req SubmitRequest, done func(SubmitResult))
 		done(txnResult(o))
 	})
 	if err != nil {
-		done(splitFailure(err))
+		done(SplitFailure(err))
 	}
 }
 
@@ -65,15 +64,4 @@ func txnResult(o smsc.TxnOutcome) SubmitResult {
 		return SubmitResult{Outcome: Failed, Permanent: true, Err: err}
 	}
 	return SubmitResult{Outcome: Failed, Err: err}
-}
-
-// splitFailure is the outcome of a push the SMSC could not split: busy
-// when every concatenation reference towards the handset is held (one is
-// freed in time), a permanent failure otherwise (the push or the MSISDN
-// will never do).
-func splitFailure(err error) SubmitResult {
-	if errors.Is(err, wdp.ErrNoReference) {
-		return SubmitResult{Outcome: Busy, Err: err}
-	}
-	return SubmitResult{Outcome: Failed, Permanent: true, Err: err}
 }

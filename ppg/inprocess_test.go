@@ -172,10 +172,10 @@ func TestTxnResult(t *testing.T) {
 			t.Errorf("%+v: the radio error is lost: %v", c.in, got.Err)
 		}
 	}
-	if got := splitFailure(wdp.ErrNoReference); got.Outcome != Busy {
+	if got := SplitFailure(wdp.ErrNoReference); got.Outcome != Busy {
 		t.Errorf("no concatenation reference: %v, want busy", got.Outcome)
 	}
-	if got := splitFailure(smsc.ErrTooManySegments); got.Outcome != Failed || !got.Permanent {
+	if got := SplitFailure(smsc.ErrTooManySegments); got.Outcome != Failed || !got.Permanent {
 		t.Errorf("too many segments: %+v, want a permanent failure", got)
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/txpush/txpush/clock"
 	"github.com/txpush/txpush/smpp"
-	"github.com/txpush/txpush/wap/wdp"
 )
 
 // Defaults of LegacyConfig.
@@ -122,7 +121,7 @@ type LegacyDispatcher struct {
 	cfg   LegacyConfig
 	log   *slog.Logger
 	binds *binds
-	refs  *wdp.RefAllocator
+	split *PushSplitter
 
 	mu        sync.Mutex
 	closed    bool
@@ -136,11 +135,9 @@ var _ Dispatcher = (*LegacyDispatcher)(nil)
 // legacyPush is one push in flight: its parts' ids and what has been
 // learnt of them. It is guarded by the dispatcher's mutex.
 type legacyPush struct {
-	done   func(SubmitResult)
-	msisdn string
-	addr   int // index of the SMSC address the parts went to
-	ref    uint16
-	hasRef bool
+	done  func(SubmitResult)
+	addr  int // index of the SMSC address the parts went to
+	split SplitPush
 
 	ids       []string // per part, "" until its submit_sm_resp
 	delivered []bool   // per part
@@ -211,7 +208,7 @@ func NewLegacyDispatcher(cfg LegacyConfig) *LegacyDispatcher {
 	d := &LegacyDispatcher{
 		cfg:    cfg,
 		log:    log,
-		refs:   wdp.NewRefAllocator(cfg.Clock, false),
+		split:  NewPushSplitter(cfg.Clock),
 		pushes: make(map[*legacyPush]struct{}),
 		byID:   make(map[receiptKey]partRef),
 		unmatched: unmatchedReceipts{
@@ -274,26 +271,17 @@ func (d *LegacyDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
 		return
 	}
-	p := &legacyPush{done: done, msisdn: req.MSISDN, addr: addr, allBusy: true}
-	opt := wdp.SegmentOptions{}
-	now := d.cfg.Clock.Now()
-	if len(req.Payload) > wdp.SinglePartMax {
-		// The reference stays reserved while the handset may still be
-		// reassembling: until the receipts are given up on, and then as
-		// long again as a handset keeps parts.
-		ref, err := d.refs.Allocate(req.MSISDN, now.Add(d.cfg.ReceiptTimeout+d.cfg.RefHold))
-		if err != nil {
-			done(SubmitResult{Outcome: Busy, Err: err})
-			return
-		}
-		opt.Ref, p.ref, p.hasRef = ref, ref, true
-	}
-	uds, err := wdp.Segment(wdp.Datagram{SrcPort: wspPort, DstPort: pushPort, Payload: req.Payload}, opt)
+	p := &legacyPush{done: done, addr: addr, allBusy: true}
+	// The reference stays reserved while the handset may still be
+	// reassembling: until the receipts are given up on, and then as long
+	// again as a handset keeps parts.
+	var err error
+	p.split, err = d.split.Split(req.MSISDN, req.Payload, d.cfg.Clock.Now().Add(d.cfg.ReceiptTimeout+d.cfg.RefHold))
 	if err != nil {
-		d.releaseRef(p)
-		done(SubmitResult{Outcome: Failed, Permanent: true, Err: err})
+		done(SplitFailure(err))
 		return
 	}
+	uds := p.split.Parts
 	p.ids = make([]string, len(uds))
 	p.delivered = make([]bool, len(uds))
 
@@ -506,11 +494,7 @@ func (d *LegacyDispatcher) finishLocked(p *legacyPush, res SubmitResult) func() 
 	}
 }
 
-func (d *LegacyDispatcher) releaseRef(p *legacyPush) {
-	if p.hasRef {
-		d.refs.Release(p.msisdn, p.ref)
-	}
-}
+func (d *LegacyDispatcher) releaseRef(p *legacyPush) { d.split.Release(p.split) }
 
 // applyLocked applies a final receipt to part i of p and returns the call
 // of p's done when that decides the push.

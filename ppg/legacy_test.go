@@ -237,7 +237,7 @@ func TestLegacyDeliversAllParts(t *testing.T) {
 		t.Fatalf("pending %d pushes, %d receipts after the outcome", p, u)
 	}
 	// The handset has the whole message: its reference is free again.
-	if n := d.refs.Held("358401000001"); n != 0 {
+	if n := d.split.refs.Held("358401000001"); n != 0 {
 		t.Fatalf("%d references held after delivery", n)
 	}
 }
@@ -280,7 +280,7 @@ func TestLegacySinglePartHasNoConcatenation(t *testing.T) {
 	if _, ok := udh.Concat(); ok || !bytes.Equal(rest, payload) {
 		t.Fatalf("UDH %v, payload %d octets", udh, len(rest))
 	}
-	if n := d.refs.Held("358401000002"); n != 0 {
+	if n := d.split.refs.Held("358401000002"); n != 0 {
 		t.Fatalf("a single SMS took %d references", n)
 	}
 }
@@ -655,7 +655,7 @@ func TestLegacyPartsMatchKannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := NewLegacyDispatcher(LegacyConfig{})
-	uds, err := wdp.Segment(wdp.Datagram{SrcPort: wspPort, DstPort: pushPort, Payload: dg.Payload}, wdp.SegmentOptions{Ref: 2})
+	uds, err := wdp.Segment(wdp.Datagram{SrcPort: wdp.PortWSP, DstPort: wdp.PortPush, Payload: dg.Payload}, wdp.SegmentOptions{Ref: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

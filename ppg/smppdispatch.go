@@ -8,6 +8,7 @@ import (
 
 	"github.com/txpush/txpush/clock"
 	"github.com/txpush/txpush/smpp"
+	"github.com/txpush/txpush/wap/wdp"
 )
 
 // Defaults of SMPPConfig.
@@ -20,13 +21,6 @@ const (
 	// on one bind: throughput is binds × window ÷ response time, and a
 	// transaction's response takes seconds.
 	DefaultWindow = 5000
-)
-
-// The WDP ports of a connectionless WAP push (WAP-259): from the WSP
-// connectionless server port to the handset's push port.
-const (
-	wspPort  = 9200
-	pushPort = 2948
 )
 
 // Submit fields of a transaction-mode WAP push.
@@ -158,8 +152,8 @@ func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 
 func (d *SMPPDispatcher) pdu(req SubmitRequest) (smpp.PDU, error) {
 	var tlvs smpp.TLVs
-	tlvs.SetSourcePort(wspPort)
-	tlvs.SetDestinationPort(pushPort)
+	tlvs.SetSourcePort(wdp.PortWSP)
+	tlvs.SetDestinationPort(wdp.PortPush)
 	tlvs.SetUserMessageReference(req.Ref)
 	if err := tlvs.SetMessagePayload(req.Payload); err != nil {
 		return nil, err // longer than any SMSC takes in one submit

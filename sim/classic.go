@@ -9,14 +9,11 @@ import (
 	"github.com/txpush/txpush/ppg"
 	"github.com/txpush/txpush/smsc"
 	"github.com/txpush/txpush/store"
-	"github.com/txpush/txpush/wap/wdp"
 )
 
-// WDP ports of a push and the fields of a store-and-forward part, as
-// ppg.LegacyDispatcher submits them.
+// The fields of a store-and-forward part, as ppg.LegacyDispatcher
+// submits them.
 const (
-	wspSourcePort       = 9200
-	pushPort            = 2948
 	esmStoreForwardUDHI = 0x43
 	dataCoding8bit      = 0x04
 	receiptOnFinal      = 0x01
@@ -27,7 +24,7 @@ var errNoReceipt = errors.New("no receipt for every part before the receipt time
 // classicDispatcher is the classic path of the simulation: what
 // ppg.LegacyDispatcher does with an SMSC over SMPP, with the SMSC's
 // store-and-forward engine called directly. Each push is split by the
-// PPG (its own concatenation reference, wdp.Segment), each part stored as
+// PPG's splitter (ppg.PushSplitter, the legacy dispatcher's), each part stored as
 // its own message asking for a receipt, and the push concluded as the
 // legacy dispatcher concludes it: delivered when every part's receipt
 // says delivered, failed at the first part that failed for good, unknown
@@ -36,7 +33,7 @@ type classicDispatcher struct {
 	clk            clock.Clock
 	saf            *smsc.SAFEngine
 	ids            store.MessageStore
-	refs           *wdp.RefAllocator
+	split          *ppg.PushSplitter
 	receiptTimeout time.Duration
 
 	parts map[string]classicPart // by message id, until the part is final
@@ -49,9 +46,7 @@ type classicPart struct {
 
 type classicPush struct {
 	done      func(ppg.SubmitResult)
-	msisdn    string
-	ref       uint16
-	hasRef    bool
+	split     ppg.SplitPush
 	ids       []string
 	delivered int
 	finished  bool
@@ -61,28 +56,19 @@ type classicPush struct {
 // Submit implements ppg.Dispatcher.
 func (d *classicDispatcher) Submit(req ppg.SubmitRequest, done func(ppg.SubmitResult)) {
 	now := d.clk.Now()
-	p := &classicPush{done: done, msisdn: req.MSISDN}
-	opt := wdp.SegmentOptions{}
-	if len(req.Payload) > wdp.SinglePartMax {
-		// Held, as the legacy dispatcher holds it, while the handset may
-		// still be reassembling.
-		ref, err := d.refs.Allocate(req.MSISDN, now.Add(d.receiptTimeout+ppg.DefaultRefHold))
-		if err != nil {
-			done(ppg.SubmitResult{Outcome: ppg.Busy, Err: err})
-			return
-		}
-		opt.Ref, p.ref, p.hasRef = ref, ref, true
-	}
-	uds, err := wdp.Segment(wdp.Datagram{SrcPort: wspSourcePort, DstPort: pushPort, Payload: req.Payload}, opt)
+	p := &classicPush{done: done}
+	// The reference is held, as the legacy dispatcher holds it, while the
+	// handset may still be reassembling.
+	var err error
+	p.split, err = d.split.Split(req.MSISDN, req.Payload, now.Add(d.receiptTimeout+ppg.DefaultRefHold))
 	if err != nil {
-		d.release(p)
-		done(ppg.SubmitResult{Outcome: ppg.Failed, Permanent: true, Err: err})
+		done(ppg.SplitFailure(err))
 		return
 	}
 	p.timer = d.clk.AfterFunc(d.receiptTimeout, func() {
 		d.finish(p, ppg.SubmitResult{Outcome: ppg.Unknown, Err: errNoReceipt})
 	})
-	for i, ud := range uds {
+	for i, ud := range p.split.Parts {
 		id, err := d.ids.NextID(context.Background())
 		if err != nil {
 			d.finish(p, ppg.SubmitResult{Outcome: ppg.Failed, Err: err})
@@ -136,13 +122,7 @@ func (d *classicDispatcher) finish(p *classicPush, res ppg.SubmitResult) {
 		delete(d.parts, id)
 	}
 	if res.Outcome == ppg.Delivered {
-		d.release(p)
+		d.split.Release(p.split)
 	}
 	p.done(res)
-}
-
-func (d *classicDispatcher) release(p *classicPush) {
-	if p.hasRef {
-		d.refs.Release(p.msisdn, p.ref)
-	}
 }

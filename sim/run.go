@@ -14,7 +14,6 @@ import (
 	"github.com/txpush/txpush/radio"
 	"github.com/txpush/txpush/smsc"
 	"github.com/txpush/txpush/store"
-	"github.com/txpush/txpush/wap/wdp"
 )
 
 // epoch is when every run starts, on its virtual clock.
@@ -197,7 +196,7 @@ func (w *workload) run(mode Mode) (*Result, error) {
 		cd := &classicDispatcher{
 			clk:            clk,
 			ids:            messages,
-			refs:           wdp.NewRefAllocator(clk, false),
+			split:          ppg.NewPushSplitter(clk),
 			receiptTimeout: cfg.ReceiptTimeout,
 			parts:          make(map[string]classicPart),
 		}

@@ -3,14 +3,8 @@ package smsc
 import (
 	"errors"
 	"strings"
-)
 
-// WAP push ports of the WDP datagram an in-process push is sent as: from
-// the WSP connectionless push source port to the push port of the
-// handset's WAP stack, as a PPG submitting over SMPP gives them.
-const (
-	pushSourcePort = 9200
-	pushDestPort   = 2948
+	"github.com/txpush/txpush/wap/wdp"
 )
 
 // ErrInvalidMSISDN is returned by SubmitTransaction for a destination that
@@ -40,8 +34,8 @@ func (s *SMSC) SubmitTransaction(account, msisdn string, payload []byte, ref uin
 		ESMClass:   0x02,
 		DataCoding: 0x04,
 		Payload:    payload,
-		SrcPort:    pushSourcePort,
-		DstPort:    pushDestPort,
+		SrcPort:    wdp.PortWSP,
+		DstPort:    wdp.PortPush,
 		HasPorts:   true,
 	}
 	segs, err := s.segments(m)
