@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/txpush/txpush/radio"
+	"github.com/txpush/txpush/wap/content"
 )
 
 // mode returns the named mode or fails the test.
@@ -237,4 +238,14 @@ func TestMixParam(t *testing.T) {
 	if _, err := p.Points(DefaultConfig(), []string{"wml"}); err == nil {
 		t.Error("an unknown mix accepted")
 	}
+}
+
+// partsOf is how many SMS push 0 of kind k needs with pad octets of
+// padding, compiled as the PPG compiles it.
+func partsOf(k kind, pad int) (int, error) {
+	e, err := entity(k, 0, pad)
+	if err != nil {
+		return 0, err
+	}
+	return content.PartCount(content.Content{Type: e.ContentType(), Body: e.Body}, content.Options{})
 }

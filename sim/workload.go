@@ -9,7 +9,6 @@ import (
 	"github.com/txpush/txpush/mms"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/wap/content"
-	"github.com/txpush/txpush/wap/wdp"
 )
 
 // maxSegments is the most SMS a simulated push may need (the sweep's
@@ -65,43 +64,17 @@ func newWorkload(cfg Config) (*workload, error) {
 // padFor finds the least padding with which a push of kind k compiles to
 // n SMS, compiling as the PPG does.
 func (w *workload) padFor(k kind, n int) (int, error) {
-	lo, hi := 0, 200*maxSegments
-	for lo < hi {
-		mid := (lo + hi) / 2
-		parts, err := partsOf(k, mid)
+	pad, err := content.PaddingFor(n, 200*maxSegments, content.Options{}, func(pad int) (content.Content, error) {
+		e, err := entity(k, 0, pad)
 		if err != nil {
-			return 0, err
+			return content.Content{}, err
 		}
-		if parts >= n {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	parts, err := partsOf(k, lo)
+		return content.Content{Type: e.ContentType(), Body: e.Body}, nil
+	})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("sim: a %s push of %d SMS: %w", kindNames[k], n, err)
 	}
-	if parts != n {
-		return 0, fmt.Errorf("sim: no %s push of exactly %d SMS", kindNames[k], n)
-	}
-	return lo, nil
-}
-
-func partsOf(k kind, pad int) (int, error) {
-	e, err := entity(k, 0, pad)
-	if err != nil {
-		return 0, err
-	}
-	push, err := content.Compile(content.Content{Type: e.ContentType(), Body: e.Body}, content.Options{})
-	if err != nil {
-		return 0, err
-	}
-	pdu, err := push.Marshal()
-	if err != nil {
-		return 0, err
-	}
-	return wdp.PartCount(len(pdu), false), nil
+	return pad, nil
 }
 
 // pushID and msisdn name push i.

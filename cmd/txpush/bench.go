@@ -26,7 +26,6 @@ import (
 
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/wap/content"
-	"github.com/txpush/txpush/wap/wdp"
 )
 
 // `txpush bench` measures the real daemons in real time: it starts
@@ -854,30 +853,21 @@ func putDigits(field []byte, n int) {
 }
 
 // siOfSegments returns a Service Indication whose push needs exactly the
-// given number of SMS, found by compiling it as the PPG will with ever
-// longer text.
+// given number of SMS, padded as the PPG will compile it.
 func siOfSegments(segments int) ([]byte, error) {
-	for n := 0; n < 1000; n++ {
-		doc := []byte(`<?xml version="1.0"?>` + "\n" +
+	doc := func(pad int) []byte {
+		return []byte(`<?xml version="1.0"?>` + "\n" +
 			`<!DOCTYPE si PUBLIC "-//WAPFORUM//DTD SI 1.0//EN" "http://www.wapforum.org/DTD/si.dtd">` + "\n" +
 			`<si><indication href="http://bench.example/p" si-id="bench" action="signal-medium">` +
-			strings.Repeat("x", n) + `</indication></si>`)
-		push, err := content.Compile(content.Content{Type: "text/vnd.wap.si", Body: doc}, content.Options{})
-		if err != nil {
-			return nil, err
-		}
-		pdu, err := push.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		switch got := wdp.PartCount(len(pdu), false); {
-		case got == segments:
-			return doc, nil
-		case got > segments:
-			return nil, fmt.Errorf("bench: no Service Indication needs exactly %d SMS", segments)
-		}
+			strings.Repeat("x", pad) + `</indication></si>`)
 	}
-	return nil, fmt.Errorf("bench: no Service Indication of up to 1000 characters needs %d SMS", segments)
+	pad, err := content.PaddingFor(segments, 1000, content.Options{}, func(pad int) (content.Content, error) {
+		return content.Content{Type: "text/vnd.wap.si", Body: doc(pad)}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench: a Service Indication of %d SMS: %w", segments, err)
+	}
+	return doc(pad), nil
 }
 
 // The SMPP tap: the PPG binds to the bench, which relays every byte to
