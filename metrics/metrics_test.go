@@ -2,7 +2,6 @@ package metrics_test
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/smsctest"
 	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/radio"
 	"github.com/txpush/txpush/smpp"
@@ -60,17 +60,7 @@ func startSMSC(t testing.TB, st store.MessageStore) (*smsc.SMSC, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sc.Serve(l)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		sc.Shutdown(ctx)
-	})
-	return sc, l.Addr().String()
+	return sc, smsctest.Serve(t, sc)
 }
 
 func bind(t testing.TB, addr string, h smpp.Handler) *smpp.Session {

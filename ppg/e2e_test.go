@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/smsctest"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/radio"
 	"github.com/txpush/txpush/smpp"
@@ -53,20 +54,14 @@ func startSMSC(t *testing.T, air radio.Air) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sc.Serve(l)
+	addr := smsctest.Serve(t, sc)
+	// Before the shutdown: held attempts are let go, so that it can end.
 	t.Cleanup(func() {
 		if a, ok := air.(*silentAir); ok {
 			a.release()
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		sc.Shutdown(ctx)
 	})
-	return l.Addr().String()
+	return addr
 }
 
 // startDispatcher starts an SMPPDispatcher and waits for its binds to the

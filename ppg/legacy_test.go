@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/smsctest"
 	"github.com/txpush/txpush/radio"
 	"github.com/txpush/txpush/smpp"
 	"github.com/txpush/txpush/smsc"
@@ -89,17 +90,7 @@ func startStoreForwardSMSC(t *testing.T, cfg smsc.Config, air radio.Air) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sc.Serve(l)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		sc.Shutdown(ctx)
-	})
-	return l.Addr().String()
+	return smsctest.Serve(t, sc)
 }
 
 // startFakeSMSC serves a hand-written SMSC whose handler the test writes;
