@@ -48,7 +48,7 @@ func WriteMarkdown(w io.Writer, results []*Result) error {
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s | %d | %d |\n",
-			r.Value, r.Mode, percent(r, r.Within30s), percent(r, r.Within5m), percent(r, r.Within1h), percent(r, r.Delivered),
+			r.Value, r.Mode, percent(r, r.Within30s), percent(r, r.Within5m), percent(r, r.Within1h), percent(r, r.Delivered()),
 			pct(r.Latencies, 0.5), pct(r.Latencies, 0.9), pct(r.Latencies, 0.99), r.SMSPerDelivered(),
 			pct(r.Known, 0.5), pct(r.Known, 0.9), percent(r, r.Unknown), r.FalseDelivered, r.FalseFailed)
 	}
@@ -80,7 +80,7 @@ func WriteCSV(w io.Writer, results []*Result) error {
 	for _, r := range results {
 		itoa := strconv.Itoa
 		row := []string{r.Param, r.Value, r.Mode, itoa(r.Pushes), itoa(r.Accepted),
-			itoa(r.Within30s), itoa(r.Within5m), itoa(r.Within1h), itoa(r.Delivered),
+			itoa(r.Within30s), itoa(r.Within5m), itoa(r.Within1h), itoa(r.Delivered()),
 			seconds(r.Latencies, 0.5), seconds(r.Latencies, 0.9), seconds(r.Latencies, 0.99),
 			strconv.FormatUint(r.AirSMS, 10), strconv.FormatFloat(r.SMSPerDelivered(), 'f', 4, 64),
 			itoa(r.ToldDelivered), itoa(r.ToldFailed), itoa(r.Unknown),
@@ -152,7 +152,7 @@ func SuccessChart(results []*Result, param Param, within string) *svgplot.Chart 
 		case "within 1 h":
 			return r.Within1h
 		}
-		return r.Delivered
+		return r.Delivered()
 	}
 	for _, mode := range modeOrder(results) {
 		s := svgplot.Series{Name: mode, Markers: true, Dashed: strings.HasPrefix(mode, "saf")}

@@ -29,11 +29,11 @@ type Result struct {
 
 	Pushes   int // sent by the PI
 	Accepted int // answered 1001
-	// Reassembled within 30 s, 5 min and 1 h of acceptance, and ever
-	// (before the horizon), at the handset.
-	Within30s, Within5m, Within1h, Delivered int
+	// Reassembled within 30 s, 5 min and 1 h of acceptance, at the
+	// handset (Delivered gives those reassembled ever).
+	Within30s, Within5m, Within1h int
 	// Latency from acceptance to reassembly at the handset, of the pushes
-	// reassembled, sorted.
+	// reassembled (before the horizon), sorted.
 	Latencies []time.Duration
 	// AirSMS counts SMS sent to the air, retries included.
 	AirSMS uint64
@@ -60,12 +60,16 @@ func (r *Result) Share(n int) float64 {
 	return float64(n) / float64(r.Pushes)
 }
 
+// Delivered counts the pushes reassembled at the handset before the
+// horizon.
+func (r *Result) Delivered() int { return len(r.Latencies) }
+
 // SMSPerDelivered is the air cost: SMS sent per push reassembled.
 func (r *Result) SMSPerDelivered() float64 {
-	if r.Delivered == 0 {
+	if r.Delivered() == 0 {
 		return 0
 	}
-	return float64(r.AirSMS) / float64(r.Delivered)
+	return float64(r.AirSMS) / float64(r.Delivered())
 }
 
 // Percentile returns the q-th quantile (0 to 1) of sorted durations, and
@@ -276,7 +280,6 @@ func (r *Result) tally(pushes []pushRecord) {
 		got := !p.reassembled.IsZero()
 		if got {
 			lat := p.reassembled.Sub(p.accepted)
-			r.Delivered++
 			r.Latencies = append(r.Latencies, lat)
 			if lat <= 30*time.Second {
 				r.Within30s++

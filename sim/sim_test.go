@@ -55,9 +55,9 @@ func TestNoFailuresDeliverEverything(t *testing.T) {
 		cfg := idealConfig(t, 500, segments)
 		for _, m := range Modes() {
 			r := run(t, cfg, m)
-			if r.Delivered != cfg.Pushes || r.Within30s != cfg.Pushes || r.ToldDelivered != cfg.Pushes {
+			if r.Delivered() != cfg.Pushes || r.Within30s != cfg.Pushes || r.ToldDelivered != cfg.Pushes {
 				t.Errorf("%s, %d segments: reassembled %d (%d within 30 s), told delivered %d, of %d",
-					m.Name, segments, r.Delivered, r.Within30s, r.ToldDelivered, cfg.Pushes)
+					m.Name, segments, r.Delivered(), r.Within30s, r.ToldDelivered, cfg.Pushes)
 			}
 			if r.Unknown != 0 || r.ToldFailed != 0 || r.FalseDelivered != 0 || r.FalseFailed != 0 {
 				t.Errorf("%s: %+v", m.Name, r)
@@ -100,7 +100,7 @@ func TestIndependentFailuresNoRetries(t *testing.T) {
 	tolerance := 4 * math.Sqrt(want*(1-want)/pushes)
 	for _, m := range []Mode{txn, saf} {
 		r := run(t, cfg, m)
-		got := r.Share(r.Delivered)
+		got := r.Share(r.Delivered())
 		if math.Abs(got-want) > tolerance {
 			t.Errorf("%s: %.4f of two-segment pushes delivered, want (1-%v)² = %.4f ± %.4f", m.Name, got, p, want, tolerance)
 		}
@@ -123,7 +123,7 @@ func TestRetriesRecoverTransientFailures(t *testing.T) {
 	lost := p * p * p
 	want := (1 - lost) * (1 - lost)
 	tolerance := 4 * math.Sqrt(want*(1-want)/pushes)
-	if got := r.Share(r.Delivered); math.Abs(got-want) > tolerance {
+	if got := r.Share(r.Delivered()); math.Abs(got-want) > tolerance {
 		t.Errorf("%.4f delivered, want (1-%v³)² = %.4f ± %.4f", got, p, want, tolerance)
 	}
 }
@@ -136,9 +136,9 @@ func TestLongAbsenceFavoursStoreAndForward(t *testing.T) {
 	cfg.Network.AbsentShare, cfg.Network.AbsenceMean = 0.3, 3*time.Hour
 	txn := run(t, cfg, mode(t, "txn"))
 	saf := run(t, cfg, mode(t, "saf"))
-	if !(txn.Share(txn.Delivered) < 0.8 && saf.Share(saf.Delivered) > 0.99) {
+	if !(txn.Share(txn.Delivered()) < 0.8 && saf.Share(saf.Delivered()) > 0.99) {
 		t.Errorf("txn delivered %.3f, saf %.3f: want txn to lose about the absent share and saf to deliver nearly all",
-			txn.Share(txn.Delivered), saf.Share(saf.Delivered))
+			txn.Share(txn.Delivered()), saf.Share(saf.Delivered()))
 	}
 }
 

@@ -109,7 +109,7 @@ func simMain(args []string, stdout, stderr io.Writer) int {
 	started := time.Now()
 	results, err := sim.Sweep(param.Name, points, ms, *workers, func(done, total int, r *sim.Result) {
 		fmt.Fprintf(stderr, "  [%d/%d] %s=%s %-13s reassembled %.2f %% (%.2f %% within 30 s), %v simulated in %.1f s\n",
-			done, total, param.Name, r.Value, r.Mode, 100*r.Share(r.Delivered), 100*r.Share(r.Within30s),
+			done, total, param.Name, r.Value, r.Mode, 100*r.Share(r.Delivered()), 100*r.Share(r.Within30s),
 			r.Simulated.Round(time.Second), r.Wall.Seconds())
 	})
 	if err != nil {
