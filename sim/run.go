@@ -135,7 +135,7 @@ func (s *recordingStore) note(u store.DeliveryUpdate) {
 	if !ok {
 		return
 	}
-	i, ok := pushOf(contentHost + id)
+	i, ok := pushNumber(id)
 	if !ok || i >= len(s.r.pushes) {
 		return
 	}

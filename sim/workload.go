@@ -89,11 +89,20 @@ func hrefOf(i int, pad int) string {
 // pushOf reads the push number back from a URL made by hrefOf.
 func pushOf(href string) (int, bool) {
 	rest, ok := strings.CutPrefix(href, contentHost)
-	if !ok || len(rest) < idWidth {
+	if !ok {
+		return 0, false
+	}
+	return pushNumber(rest)
+}
+
+// pushNumber reads the idWidth digits at the start of s, as pushID and
+// hrefOf write them.
+func pushNumber(s string) (int, bool) {
+	if len(s) < idWidth {
 		return 0, false
 	}
 	n := 0
-	for _, c := range rest[:idWidth] {
+	for _, c := range s[:idWidth] {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
