@@ -656,6 +656,34 @@ func (p *PPG) finishLocked(d *delivery, now time.Time, state store.DeliveryState
 
 // finalLocked is finishLocked for a caller that writes the update itself.
 func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState, code pap.Code, desc string) store.DeliveryUpdate {
+	st := d.finalState(now, state, code, desc)
+	u := p.finalUpdateLocked(d, st, now)
+	p.applyFinalLocked(d, st, now)
+	return u
+}
+
+// finalState is d's state once final in state.
+func (d *delivery) finalState(now time.Time, state store.DeliveryState, code pap.Code, desc string) store.Delivery {
+	st := d.state
+	st.State, st.Code, st.Desc = state, int(code), desc
+	st.NextAttempt, st.UpdatedAt = time.Time{}, now
+	return st
+}
+
+// finalUpdateLocked is the durable write of d's final state st, with the
+// result notification it owes.
+func (p *PPG) finalUpdateLocked(d *delivery, st store.Delivery, now time.Time) store.DeliveryUpdate {
+	op := d.push
+	u := store.DeliveryUpdate{PI: op.key.pi, PushID: op.key.id, Index: d.index, Delivery: st}
+	if op.notifyTo != "" {
+		u.Notify = p.notificationLocked(d, st, now)
+	}
+	return u
+}
+
+// applyFinalLocked makes d final in memory: no timer, out of the ready
+// queue, counted, logged, and its push closed once all its deliveries are.
+func (p *PPG) applyFinalLocked(d *delivery, st store.Delivery, now time.Time) {
 	op := d.push
 	if d.timer != nil {
 		d.timer.Stop()
@@ -664,17 +692,13 @@ func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState,
 	if d.queued {
 		heap.Remove(&p.ready, d.qindex)
 	}
-	p.counters.final[state].Add(1)
+	p.counters.final[st.State].Add(1)
 	// One line per outcome, as operators grep for them.
-	p.log.Info("push outcome", "pi", d.push.key.pi, "push_id", d.push.key.id, "address", d.addr.String(),
-		"state", state.String(), "code", int(code), "desc", desc, "attempts", d.state.Attempts,
-		"took", now.Sub(d.push.receivedAt))
-	p.status.final(op.key, op.receivedAt, state, now)
-	d.state.State = state
-	d.state.Code = int(code)
-	d.state.Desc = desc
-	d.state.NextAttempt = time.Time{}
-	d.state.UpdatedAt = now
+	p.log.Info("push outcome", "pi", op.key.pi, "push_id", op.key.id, "address", d.addr.String(),
+		"state", st.State.String(), "code", st.Code, "desc", st.Desc, "attempts", d.state.Attempts,
+		"took", now.Sub(op.receivedAt))
+	p.status.final(op.key, op.receivedAt, st.State, now)
+	d.state = st
 	op.open--
 	if op.open == 0 {
 		delete(p.open, op.key)
@@ -682,11 +706,6 @@ func (p *PPG) finalLocked(d *delivery, now time.Time, state store.DeliveryState,
 			op.expiry.Stop()
 		}
 	}
-	u := store.DeliveryUpdate{PI: op.key.pi, PushID: op.key.id, Index: d.index, Delivery: d.state}
-	if op.notifyTo != "" {
-		u.Notify = p.notificationLocked(d, d.state, now)
-	}
-	return u
 }
 
 // notificationLocked builds the result notification of d in state st.

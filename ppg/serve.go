@@ -407,8 +407,9 @@ func (p *PPG) cancel(ctx context.Context, pi string, m *pap.CancelMessage) pap.M
 	// write that fails leaves the delivery as it was, in memory and in
 	// the store alike.
 	type cancelWrite struct {
-		d *delivery
-		u store.DeliveryUpdate
+		d  *delivery
+		st store.Delivery
+		u  store.DeliveryUpdate
 	}
 	var writes []cancelWrite
 	const cancelDesc = "cancelled by the PI"
@@ -428,14 +429,8 @@ func (p *PPG) cancel(ctx context.Context, pi string, m *pap.CancelMessage) pap.M
 		if d.queued {
 			heap.Remove(&p.ready, d.qindex)
 		}
-		st := d.state
-		st.State, st.Code, st.Desc = store.DeliveryCancelled, int(pap.CodeOK), cancelDesc
-		st.NextAttempt, st.UpdatedAt = time.Time{}, now
-		u := store.DeliveryUpdate{PI: pi, PushID: m.PushID, Index: i, Delivery: st}
-		if op.notifyTo != "" {
-			u.Notify = p.notificationLocked(d, st, now)
-		}
-		writes = append(writes, cancelWrite{d, u})
+		st := d.finalState(now, store.DeliveryCancelled, pap.CodeOK, cancelDesc)
+		writes = append(writes, cancelWrite{d, st, p.finalUpdateLocked(d, st, now)})
 	}
 	p.mu.Unlock()
 	for _, w := range writes {
@@ -445,7 +440,7 @@ func (p *PPG) cancel(ctx context.Context, pi string, m *pap.CancelMessage) pap.M
 		w.d.cancelling = false
 		switch {
 		case err == nil:
-			p.finalLocked(w.d, now, store.DeliveryCancelled, pap.CodeOK, cancelDesc) // its write is done
+			p.applyFinalLocked(w.d, w.st, now)
 		case !p.closed:
 			// Not cancelled: the delivery goes on as before.
 			if due, at := w.d.state.NextAttempt, p.clk.Now(); due.After(at) {
