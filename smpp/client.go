@@ -194,7 +194,9 @@ type Client struct {
 	done    chan struct{}
 }
 
-// Start begins keeping the bind up, until Close. It returns at once.
+// Start begins keeping the bind up, until Close. It returns at once. When
+// ctx ends the client stops binding again, and the session it holds stays
+// open until Close unbinds it.
 func (c *Client) Start(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	c.mu.Lock()
@@ -302,16 +304,21 @@ func (c *Client) Send(ctx context.Context, req PDU) (PDU, error) {
 // giving outstanding requests until ctx ends.
 func (c *Client) Close(ctx context.Context) error {
 	c.mu.Lock()
-	cancel, done, cur := c.cancel, c.done, c.current
+	cancel, done := c.cancel, c.done
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
-	if cur != nil {
-		cur.Unbind(ctx)
-	}
+	// The session is read only once the reconnect loop has stopped: a
+	// bind that completes while Close runs would otherwise be left open.
 	if done != nil {
 		<-done
+	}
+	c.mu.Lock()
+	cur := c.current
+	c.mu.Unlock()
+	if cur != nil {
+		cur.Unbind(ctx)
 	}
 	return nil
 }

@@ -692,3 +692,23 @@ func TestOnResponseTimesAnsweredRequests(t *testing.T) {
 		t.Fatalf("OnResponse(%v, %v), want submit_sm after 1.5 s", o.id, o.took)
 	}
 }
+
+// A Close that comes while a bind is completing must still unbind it: the
+// bind answered by the server must not outlive the client. The window is
+// narrow, so the race is run many times.
+func TestClientCloseDuringBindUnbinds(t *testing.T) {
+	bound := make(chan *Session, 1)
+	srv := &Server{OnBound: func(s *Session) { bound <- s }}
+	addr := testServer(t, srv)
+	for i := range 200 {
+		c := &Client{Addr: addr, DialConfig: DialConfig{Mode: Receiver, Session: SessionConfig{EnquireLinkInterval: -1}}}
+		c.Start(context.Background())
+		server := <-bound
+		c.Close(context.Background())
+		select {
+		case <-server.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("try %d: the server's session is still open after the client closed", i)
+		}
+	}
+}
