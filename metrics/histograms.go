@@ -46,6 +46,17 @@ func NewStoreCommitTimes() *StoreCommitTimes {
 	})}
 }
 
+// NewJournalFlushTimes returns the histogram
+// txpush_store_journal_flush_seconds; Observe fits
+// store.JournalOptions.OnFlush.
+func NewJournalFlushTimes() *StoreCommitTimes {
+	return &StoreCommitTimes{h: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: namespace, Subsystem: "store", Name: "journal_flush_seconds",
+		Help:    "Time one flush of the push journal took, writes and flush to stable storage.",
+		Buckets: latencyBuckets,
+	})}
+}
+
 // Observe records one commit.
 func (m *StoreCommitTimes) Observe(took time.Duration, _ int) { m.h.Observe(took.Seconds()) }
 

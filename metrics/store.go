@@ -36,3 +36,39 @@ func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ch, c.writes, s.Writes)
 	gauge(ch, c.queued, float64(s.Queued))
 }
+
+// JournalCollector collects the statistics of a PPG's push journal.
+type JournalCollector struct {
+	stats                                                 func() store.JournalStats
+	all                                                   descs
+	appended, flushes, checkpoints, pushes, owed, dropped *prometheus.Desc
+}
+
+// NewJournalCollector returns a collector of the snapshots stats returns
+// (a store.PushJournal's Stats method), with metrics named
+// txpush_store_journal_….
+func NewJournalCollector(stats func() store.JournalStats) *JournalCollector {
+	c := &JournalCollector{stats: stats}
+	d := &c.all
+	c.appended = d.add("store", "journal_records_total", "Records appended to the push journal.")
+	c.flushes = d.add("store", "journal_flushes_total", "Flushes of the push journal to stable storage, each making a group of records durable.")
+	c.checkpoints = d.add("store", "journal_checkpoints_total", "Checkpoints: the push journal's changes written to SQLite in one transaction.")
+	c.pushes = d.add("store", "journal_pushes", "Pushes held in memory: the open ones and those changed since the last checkpoint.")
+	c.owed = d.add("store", "journal_notifications_owed", "Result notifications owed to PIs.")
+	c.dropped = d.add("store", "journal_dropped_octets", "Octets of torn journal frames skipped when the journal was opened.")
+	return c
+}
+
+// Describe implements prometheus.Collector.
+func (c *JournalCollector) Describe(ch chan<- *prometheus.Desc) { c.all.describe(ch) }
+
+// Collect implements prometheus.Collector.
+func (c *JournalCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	counter(ch, c.appended, s.Appended)
+	counter(ch, c.flushes, s.Flushes)
+	counter(ch, c.checkpoints, s.Checkpoints)
+	gauge(ch, c.pushes, float64(s.Pushes))
+	gauge(ch, c.owed, float64(s.Owed))
+	gauge(ch, c.dropped, float64(s.Dropped))
+}

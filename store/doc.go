@@ -21,5 +21,11 @@
 // Reads go to a separate pool of read-only connections, which WAL lets run
 // beside the writer.
 //
+// The PPG's pushes (PushStore) can be kept in SQLite directly, or through a
+// PushJournal in front of it: each change is appended to a journal file
+// flushed in groups, and checkpoints write the changes of many pushes to
+// SQLite in one transaction, collapsed, so that a push whose life ends
+// between two checkpoints costs one row per delivery and one for itself.
+//
 // Times are stored with microsecond precision and come back in UTC.
 package store

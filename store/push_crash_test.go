@@ -17,6 +17,19 @@ import (
 // database to write to.
 const pushCrashDBEnv = "TXPUSH_STORE_PUSH_CRASH_DB"
 
+// pushCrashJournal is the file prefix of the push journal the crash writer
+// puts in front of its database, when the database's name says so.
+func pushCrashJournal(path string) string {
+	if strings.HasSuffix(path, "journal.db") {
+		return path + "-pushes"
+	}
+	return ""
+}
+
+// crashJournalOptions makes the journal checkpoint often, so that the
+// writer is killed with several checkpoints behind it and likely in one.
+var crashJournalOptions = JournalOptions{CheckpointBytes: 64 << 10}
+
 // crashPush is the push the crash writer stores as number n: derived from n
 // alone, so the parent can check every stored byte.
 func crashPush(n int) *Push {
@@ -47,10 +60,17 @@ func TestPushHelperProcess(t *testing.T) {
 	if path == "" {
 		t.Skip("run by TestPushCrashDurability")
 	}
-	s, err := OpenSQLite(path, Options{})
+	db, err := OpenSQLite(path, Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	var s PushStore = db
+	if prefix := pushCrashJournal(path); prefix != "" {
+		if s, err = OpenPushJournal(db, prefix, crashJournalOptions); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 	}
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, err)
@@ -104,13 +124,19 @@ func TestPushCrashDurability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns a writer process and kills it")
 	}
+	t.Run("SQLite", func(t *testing.T) { testPushCrashDurability(t, "crash.db") })
+	t.Run("Journal", func(t *testing.T) { testPushCrashDurability(t, "crash-journal.db") })
+}
+
+func testPushCrashDurability(t *testing.T, name string) {
 	// Read acknowledgements; once a few hundred pushes are in, and enough of
 	// the later writes each needs, kill the writer in mid-stream, then take
 	// the lines it printed before dying.
 	const killAfter, killAfterReschedules = 300, 20
 	acked := map[string]map[int]bool{"P": {}, "F": {}, "R": {}}
 	prerequisite := map[string]string{"F": "P", "R": "F"}
-	s := killWriter(t, "TestPushHelperProcess", pushCrashDBEnv, filepath.Join(t.TempDir(), "crash.db"), func(line string) bool {
+	path := filepath.Join(t.TempDir(), name)
+	db := killWriter(t, "TestPushHelperProcess", pushCrashDBEnv, path, func(line string) bool {
 		kind, num, _ := strings.Cut(line, " ")
 		n, err := strconv.Atoi(num)
 		if acked[kind] == nil || err != nil || (prerequisite[kind] != "" && !acked[prerequisite[kind]][n]) {
@@ -121,6 +147,20 @@ func TestPushCrashDurability(t *testing.T) {
 	})
 	t.Logf("writer killed after acknowledging %d pushes, %d final updates, %d reschedules",
 		len(acked["P"]), len(acked["F"]), len(acked["R"]))
+	var s PushStore = db
+	if prefix := pushCrashJournal(path); prefix != "" {
+		left, err := journalFiles(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := OpenPushJournal(db, prefix, crashJournalOptions)
+		if err != nil {
+			t.Fatalf("reopening the journal after the crash: %v", err)
+		}
+		t.Cleanup(func() { j.Close() })
+		t.Logf("the journal replayed %d files (%d octets of a torn frame dropped)", len(left), j.Stats().Dropped)
+		s = j
+	}
 
 	owed := map[pushRef]*Notification{}
 	if err := s.PendingNotifications(context.Background(), func(n *Notification) error {
@@ -171,7 +211,7 @@ func TestPushCrashDurability(t *testing.T) {
 			(SELECT count(*) FROM ppg_delivery d WHERE d.push_key = p.push_key AND d.state < 3)`},
 	} {
 		var count int
-		if err := s.reader.QueryRow(check.query).Scan(&count); err != nil {
+		if err := db.reader.QueryRow(check.query).Scan(&count); err != nil {
 			t.Fatal(err)
 		}
 		if count != 0 {

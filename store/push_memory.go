@@ -210,6 +210,12 @@ func (s *PushMemory) OpenPushes(ctx context.Context, fn func(*Push) error) error
 		}
 	}
 	s.mu.Unlock()
+	return eachOpenPush(open, fn)
+}
+
+// eachOpenPush calls fn with each push of open, in the order OpenPushes
+// promises, until fn fails.
+func eachOpenPush(open []*Push, fn func(*Push) error) error {
 	slices.SortFunc(open, func(a, b *Push) int {
 		return cmp.Or(a.ReceivedAt.Compare(b.ReceivedAt), cmp.Compare(a.PI, b.PI), cmp.Compare(a.PushID, b.PushID))
 	})
@@ -233,6 +239,12 @@ func (s *PushMemory) PendingNotifications(ctx context.Context, fn func(*Notifica
 		pending = append(pending, storedNotification(n))
 	}
 	s.mu.Unlock()
+	return eachNotification(pending, fn)
+}
+
+// eachNotification calls fn with each notification of pending, in the
+// order PendingNotifications promises, until fn fails.
+func eachNotification(pending []*Notification, fn func(*Notification) error) error {
 	slices.SortFunc(pending, func(a, b *Notification) int {
 		return cmp.Or(a.NextAttempt.Compare(b.NextAttempt),
 			cmp.Compare(a.PI, b.PI), cmp.Compare(a.PushID, b.PushID), cmp.Compare(a.Index, b.Index))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -54,6 +55,28 @@ const (
 		FROM ppg_push p LEFT JOIN ppg_delivery d ON d.push_key = p.push_key AND d.idx = ?
 		WHERE p.pi = ? AND p.push_id = ?`
 
+	// The push journal's checkpoint sets rows to the state it holds,
+	// whether or not an earlier checkpoint wrote them.
+	upsertPush = `INSERT INTO ppg_push (pi, push_id, received_at, control, content_type, content,
+			notify_to, priority, deliver_after, deliver_before, open_deliveries, done_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (pi, push_id) DO UPDATE
+		SET open_deliveries = excluded.open_deliveries, done_at = excluded.done_at
+		RETURNING push_key`
+	upsertDelivery = `INSERT INTO ppg_delivery (push_key, idx, address, msisdn, state, attempts, ref,
+			message_id, code, description, next_attempt, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (push_key, idx) DO UPDATE
+		SET state = excluded.state, attempts = excluded.attempts, ref = excluded.ref,
+			message_id = excluded.message_id, code = excluded.code, description = excluded.description,
+			next_attempt = excluded.next_attempt, updated_at = excluded.updated_at`
+	upsertNotification = `INSERT INTO ppg_notification (pi, push_id, idx, url, body, attempts, next_attempt)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (pi, push_id, idx) DO UPDATE
+		SET attempts = excluded.attempts, next_attempt = excluded.next_attempt`
+	selectPushStored = `SELECT 1 FROM ppg_push WHERE pi = ? AND push_id = ?`
+	selectPushKeys   = `SELECT pi, push_id FROM ppg_push`
+
 	rescheduleNotification = `UPDATE ppg_notification SET attempts = ?, next_attempt = ?
 		WHERE pi = ? AND push_id = ? AND idx = ?`
 	deleteNotification  = `DELETE FROM ppg_notification WHERE pi = ? AND push_id = ? AND idx = ?`
@@ -103,6 +126,9 @@ const (
 	stmtDeliveryState
 	stmtRescheduleNotification
 	stmtDeleteNotification
+	stmtUpsertPush
+	stmtUpsertDelivery
+	stmtUpsertNotification
 )
 
 var pushWriteQueries = []string{
@@ -114,11 +140,14 @@ var pushWriteQueries = []string{
 	stmtDeliveryState:          selectDeliveryState,
 	stmtRescheduleNotification: rescheduleNotification,
 	stmtDeleteNotification:     deleteNotification,
+	stmtUpsertPush:             upsertPush,
+	stmtUpsertDelivery:         upsertDelivery,
+	stmtUpsertNotification:     upsertNotification,
 }
 
 // pushStatements are the push store's prepared statements on the read pool.
 type pushStatements struct {
-	getPush *sql.Stmt
+	getPush, pushStored *sql.Stmt
 }
 
 func (st *pushStatements) prepare(ctx context.Context, reader *sql.DB) error {
@@ -126,14 +155,118 @@ func (st *pushStatements) prepare(ctx context.Context, reader *sql.DB) error {
 	if st.getPush, err = reader.PrepareContext(ctx, selectPush); err != nil {
 		return fmt.Errorf("preparing %q: %w", selectPush, err)
 	}
+	if st.pushStored, err = reader.PrepareContext(ctx, selectPushStored); err != nil {
+		return fmt.Errorf("preparing %q: %w", selectPushStored, err)
+	}
 	return nil
 }
 
 func (st *pushStatements) close() error {
-	if st.getPush == nil {
+	var errs []error
+	for _, s := range []*sql.Stmt{st.getPush, st.pushStored} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pushStored reports whether the store holds a push with that id.
+func (s *SQLite) pushStored(ctx context.Context, pi, pushID string) (bool, error) {
+	var one int64
+	err := s.pushStmts.pushStored.QueryRowContext(ctx, pi, pushID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// pushKeys calls fn with the PI and push id of every stored push, and
+// returns how many there were.
+func (s *SQLite) pushKeys(ctx context.Context, fn func(pi, pushID string)) (int, error) {
+	rows, err := s.reader.QueryContext(ctx, selectPushKeys)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var pi, pushID string
+		if err := rows.Scan(&pi, &pushID); err != nil {
+			return n, err
+		}
+		fn(pi, pushID)
+		n++
+	}
+	return n, rows.Err()
+}
+
+// checkpointWrite sets the rows of the pushes and notifications a push
+// journal checkpoint took: each push's row and its deliveries' rows to
+// their state, each notification's row to its state, or away.
+func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote) func(context.Context, any) error {
+	return func(ctx context.Context, conn any) error {
+		stmts, err := s.pushWrites.on(ctx, conn)
+		if err != nil {
+			return err
+		}
+		key := make([]driver.Value, 1)
+		for i := range pushes {
+			c := &pushes[i]
+			p := &c.p
+			open, doneAt := pushProgress(p.Deliveries)
+			args := namedValues(
+				p.PI, p.PushID, micros(p.ReceivedAt), nonNil(p.Control), p.ContentType, nonNil(p.Content),
+				p.NotifyTo, int64(p.Priority), micros(p.DeliverAfter), micros(p.DeliverBefore),
+				int64(open), micros(doneAt),
+			)
+			// A push not yet written takes the cheaper plain inserts; one
+			// written before, or replayed and perhaps written, is upserted.
+			inserted := false
+			if !c.persisted {
+				n, lastID, err := execRows(ctx, stmts[stmtInsertPush], args)
+				if err != nil {
+					return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+				}
+				inserted, key[0] = n == 1, lastID
+			}
+			if !inserted {
+				found, err := queryRow(ctx, stmts[stmtUpsertPush], args, key)
+				if err == nil && !found {
+					err = errors.New("no push_key returned")
+				}
+				if err != nil {
+					return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+				}
+			}
+			stmt := stmts[stmtUpsertDelivery]
+			if inserted {
+				stmt = stmts[stmtInsertDelivery]
+			}
+			for i, d := range p.Deliveries {
+				_, err := stmt.ExecContext(ctx, namedValues(
+					key[0], int64(i), d.Address, d.MSISDN, int64(d.State), int64(d.Attempts), int64(d.Ref),
+					d.MessageID, int64(d.Code), d.Desc, micros(d.NextAttempt), micros(d.UpdatedAt),
+				))
+				if err != nil {
+					return fmt.Errorf("writing delivery %d of %s: %w", i, pushName(p.PI, p.PushID), err)
+				}
+			}
+		}
+		for _, c := range notes {
+			var err error
+			if n := c.n; n != nil {
+				_, err = stmts[stmtUpsertNotification].ExecContext(ctx, namedValues(
+					n.PI, n.PushID, int64(n.Index), n.URL, nonNil(n.Body), int64(n.Attempts), micros(n.NextAttempt)))
+			} else {
+				_, err = stmts[stmtDeleteNotification].ExecContext(ctx, namedValues(c.ref.pi, c.ref.pushID, int64(c.ref.index)))
+			}
+			if err != nil {
+				return fmt.Errorf("writing notification %d of %s: %w", c.ref.index, pushName(c.ref.pi, c.ref.pushID), err)
+			}
+		}
 		return nil
 	}
-	return st.getPush.Close()
 }
 
 // InsertPushAsync implements PushStore. It never waits for I/O; done runs on

@@ -36,6 +36,28 @@ func eachPushStore(t *testing.T, test func(t *testing.T, s pushTestStore)) {
 		})
 		test(t, s)
 	})
+	t.Run("Journal", func(t *testing.T) { test(t, openTestJournal(t, t.TempDir(), JournalOptions{})) })
+}
+
+// openTestJournal opens a push journal and its SQLite store in dir, both
+// closed when the test ends.
+func openTestJournal(t testing.TB, dir string, opts JournalOptions) *PushJournal {
+	t.Helper()
+	db, err := OpenSQLite(filepath.Join(dir, "ppg.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := OpenPushJournal(db, filepath.Join(dir, "ppg.db-pushes"), opts)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := errors.Join(j.Close(), db.Close()); err != nil {
+			t.Error(err)
+		}
+	})
+	return j
 }
 
 // testPush returns a push whose every field depends on pi, id and n, with

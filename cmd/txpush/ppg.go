@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/txpush/txpush/metrics"
@@ -35,12 +36,14 @@ type piSettings struct {
 
 // ppgSettings are the settings of `txpush ppg`, as flags or YAML.
 type ppgSettings struct {
-	PAP      string       `yaml:"pap"`
-	SMSC     []string     `yaml:"smsc"`
-	Store    string       `yaml:"store"`
-	PIs      []piSettings `yaml:"pis"`
-	piFlags  stringList
-	LogLevel string `yaml:"log_level"`
+	PAP   string   `yaml:"pap"`
+	SMSC  []string `yaml:"smsc"`
+	Store string   `yaml:"store"`
+	// StoreJournal puts the push journal in front of the SQLite store.
+	StoreJournal bool         `yaml:"store_journal"`
+	PIs          []piSettings `yaml:"pis"`
+	piFlags      stringList
+	LogLevel     string `yaml:"log_level"`
 
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
@@ -83,6 +86,7 @@ func defaultPPGSettings() ppgSettings {
 	var s ppgSettings
 	s.PAP = "127.0.0.1:8080"
 	s.Store = "txpush-ppg.db"
+	s.StoreJournal = true
 	s.LogLevel = "info"
 	s.SMPP.SystemID = "ppg"
 	s.SMPP.Binds = 1
@@ -104,6 +108,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.StringVar(&s.PAP, "pap", s.PAP, "HTTP listen `address` for PAP (served at /pap and /wappush)")
 	fs.Var((*stringList)(&s.SMSC), "smsc", "SMPP `address` of a push SMSC; repeatable (pushes are spread over them)")
 	fs.StringVar(&s.Store, "store", s.Store, "SQLite `file` for pushes and owed notifications")
+	fs.BoolVar(&s.StoreJournal, "store-journal", s.StoreJournal, "append every change of a push to a journal (FILE-pushes.N, flushed before it is acknowledged) and write to SQLite in checkpoints; false writes each change to SQLite")
 	fs.Var(&s.piFlags, "pi", "a PI account `name:password`; repeatable. With none, PIs are served from loopback only")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&s.TLSCert, "tls-cert", s.TLSCert, "serve PAP over HTTPS with this certificate `file` (PEM)")
@@ -220,11 +225,30 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	}
 	commitTimes := metrics.NewStoreCommitTimes()
 	responseTimes := metrics.NewSMPPResponseTimes("ppg_smpp")
-	st, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
+	db, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer db.Close()
+	var st store.PushStore = db
+	collectors := []prometheus.Collector{metrics.NewStoreCollector(db.Stats), commitTimes.Collector()}
+	if set.StoreJournal {
+		flushTimes := metrics.NewJournalFlushTimes()
+		j, err := store.OpenPushJournal(db, set.Store+"-pushes", store.JournalOptions{OnFlush: flushTimes.Observe})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := j.Close(); err != nil {
+				log.Error("closing the push journal", "err", err)
+			}
+		}()
+		if d := j.Stats().Dropped; d > 0 {
+			log.Warn("push journal: a torn record at its end was dropped (a crash during its write, never acknowledged)", "octets", d)
+		}
+		st = j
+		collectors = append(collectors, metrics.NewJournalCollector(j.Stats), flushTimes.Collector())
+	}
 	disp, err := ppgDispatcher(set, log, responseTimes.Observe)
 	if err != nil {
 		return err
@@ -274,10 +298,9 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	reg.MustRegister(
 		metrics.NewPPGCollector(gw.Stats),
 		metrics.NewSessionCollector("ppg_smpp", disp.Sessions),
-		metrics.NewStoreCollector(st.Stats),
-		commitTimes.Collector(),
 		responseTimes.Collector(),
 	)
+	reg.MustRegister(collectors...)
 	mux := http.NewServeMux()
 	mux.Handle("/pap", gw)
 	mux.Handle("/wappush", gw)

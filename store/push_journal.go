@@ -1,0 +1,927 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// PushJournal is the PPG's push store in front of an SQLite store: what is
+// open lives in memory, every change is appended to a journal file that is
+// flushed to stable storage in groups before the change's done is called,
+// and a checkpoint now and then writes the changes of many pushes to SQLite
+// in one transaction and starts the journal afresh.
+//
+// Why: most pushes are accepted, delivered and notified within a second or
+// two. Through the journal such a push costs three small appends (shared
+// flushes) and, at the checkpoint, one row for the push and one per delivery;
+// its intermediate states and its notification, sent and answered by then,
+// never reach SQLite at all. Written straight to SQLite the same push costs
+// six statements in three transactions.
+//
+// It keeps in memory the pushes that have an open delivery, those changed
+// since the last checkpoint, and every notification still owed; the rest are
+// read from SQLite when asked for. A duplicate push id is found in memory or
+// by one indexed read in SQLite.
+//
+// It behaves as the SQLite and memory push stores do: the same checks and
+// errors, writes applied in call order (a write is visible to the next call
+// at once, before it is durable), done called once the write is on stable
+// storage or failed. After a write to the journal fails, every later write
+// fails with that error: the memory may then hold changes that are not
+// durable, and the store must be reopened.
+//
+// Opening a journal reads the open pushes and owed notifications from SQLite,
+// replays the journal files left by the last run (a torn frame at the end of
+// one, from a crash during its write, ends that file), and checkpoints.
+//
+// A PushJournal is safe for concurrent use. It does not own its SQLite store:
+// close the journal first, then the store.
+type PushJournal struct {
+	db     *SQLite
+	prefix string // journal files are prefix.N
+	opts   JournalOptions
+
+	mu         sync.Mutex
+	pushes     map[pushRef]*journalPush
+	notes      map[notificationRef]*journalNote
+	dirtyPush  map[pushRef]struct{}
+	dirtyNotes map[notificationRef]bool // true: a row may be in SQLite, to delete if the note is gone
+	evictions  uint64                   // pushes dropped from memory: see InsertPushAsync
+	stored     *keyFilter               // every push id in SQLite or memory, and a few more
+	gen        uint64                   // the journal file appends go to
+	files      []uint64                 // the journal files that exist, oldest first
+	genBytes   int64                    // appended to gen so far
+	pending    []journalChunk           // appended, not yet written
+	failed     error
+	closed     bool
+	due        bool // a checkpoint has been asked for
+
+	cpMu        sync.Mutex // one checkpoint at a time
+	wake        chan struct{}
+	cpWake      chan struct{}
+	flusherDone chan struct{}
+	cpDone      chan struct{}
+
+	checkpoints atomic.Uint64
+	flushes     atomic.Uint64
+	appended    atomic.Uint64
+	dropped     atomic.Int64 // octets of torn or corrupt frames skipped at open
+}
+
+var _ PushStore = (*PushJournal)(nil)
+
+// JournalOptions tunes a PushJournal. The zero value is a good default.
+type JournalOptions struct {
+	// ExpectedPushes sizes the filter that spares a new push id a read of
+	// SQLite: about 1.2 octets of memory per push. More pushes than this
+	// in the store (within the retention time) cost reads, not errors.
+	// 0 means 4 million, or twice the pushes stored when the journal is
+	// opened, whichever is more.
+	ExpectedPushes int
+	// CheckpointBytes starts a checkpoint once the current journal file has
+	// grown this large. It bounds the time a restart spends replaying and
+	// the memory the changed pushes take. 0 means 8 MiB.
+	CheckpointBytes int64
+	// OnFlush, when set, is told after each flush of the journal how long
+	// it took and how many writes it made durable. It runs on the flusher
+	// and must not block.
+	OnFlush func(took time.Duration, writes int)
+}
+
+// JournalStats counts a PushJournal's work since it was opened.
+type JournalStats struct {
+	Appended    uint64 // records appended
+	Flushes     uint64 // flushes to stable storage
+	Checkpoints uint64
+	Pushes      int   // pushes in memory
+	Owed        int   // notifications owed
+	Dropped     int64 // octets of torn frames skipped when opening
+}
+
+type journalPush struct {
+	p       *Push
+	version uint64 // counts changes, so that a checkpoint evicts only what it wrote
+	// persisted: SQLite has a row for the push, which a checkpoint
+	// updates rather than inserts.
+	persisted bool
+}
+
+type journalNote struct {
+	n *Notification
+	// snapshotted: a checkpoint has taken the note, so a row for it may be
+	// in SQLite.
+	snapshotted bool
+}
+
+// journalChunk is appended records waiting for the flusher, all for one
+// journal file, with the done of each write they hold.
+type journalChunk struct {
+	gen   uint64
+	data  []byte
+	dones []func(error)
+}
+
+// OpenPushJournal opens the push journal whose files are named prefix.N,
+// in front of db, recovering what the last run left. prefix's directory
+// must exist.
+func OpenPushJournal(db *SQLite, prefix string, opts JournalOptions) (*PushJournal, error) {
+	if opts.CheckpointBytes <= 0 {
+		opts.CheckpointBytes = 8 << 20
+	}
+	j := &PushJournal{
+		db:          db,
+		prefix:      prefix,
+		opts:        opts,
+		pushes:      make(map[pushRef]*journalPush),
+		notes:       make(map[notificationRef]*journalNote),
+		dirtyPush:   make(map[pushRef]struct{}),
+		dirtyNotes:  make(map[notificationRef]bool),
+		wake:        make(chan struct{}, 1),
+		cpWake:      make(chan struct{}, 1),
+		flusherDone: make(chan struct{}),
+		cpDone:      make(chan struct{}),
+	}
+	ctx := context.Background()
+	if err := j.recover(ctx); err != nil {
+		return nil, fmt.Errorf("store: opening push journal %s: %w", prefix, err)
+	}
+	go j.flushLoop()
+	go j.checkpointLoop()
+	// What was replayed goes to SQLite now, and the old files go.
+	if err := j.Checkpoint(ctx); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("store: opening push journal %s: %w", prefix, err)
+	}
+	return j, nil
+}
+
+// journalFiles lists the generations of the journal files that exist.
+func journalFiles(prefix string) ([]uint64, error) {
+	names, err := filepath.Glob(globEscape(prefix) + ".*")
+	if err != nil {
+		return nil, err
+	}
+	var gens []uint64
+	for _, name := range names {
+		if g, err := strconv.ParseUint(strings.TrimPrefix(name, prefix+"."), 10, 64); err == nil {
+			gens = append(gens, g)
+		}
+	}
+	slices.Sort(gens)
+	return gens, nil
+}
+
+// globEscape quotes the characters filepath.Match gives a meaning to.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (j *PushJournal) fileName(gen uint64) string {
+	return j.prefix + "." + strconv.FormatUint(gen, 10)
+}
+
+// recover loads the open state from SQLite and replays the journal files.
+func (j *PushJournal) recover(ctx context.Context) error {
+	var keys []pushRef
+	stored, err := j.db.pushKeys(ctx, func(pi, pushID string) { keys = append(keys, pushRef{pi, pushID}) })
+	if err != nil {
+		return err
+	}
+	j.stored = newKeyFilter(max(j.opts.ExpectedPushes, 4<<20, 2*stored))
+	for _, k := range keys {
+		j.stored.add(k.pi, k.pushID)
+	}
+	err = j.db.OpenPushes(ctx, func(p *Push) error {
+		j.pushes[pushRef{p.PI, p.PushID}] = &journalPush{p: p, persisted: true}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = j.db.PendingNotifications(ctx, func(n *Notification) error {
+		j.notes[notificationRef{pushRef{n.PI, n.PushID}, n.Index}] = &journalNote{n: n, snapshotted: true}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	gens, err := journalFiles(j.prefix)
+	if err != nil {
+		return err
+	}
+	for _, gen := range gens {
+		if err := j.replayFile(ctx, gen); err != nil {
+			return err
+		}
+		j.gen = gen
+	}
+	j.files = gens
+	return nil
+}
+
+// replayFile applies the records of one journal file; a frame that cannot
+// be read ends the file.
+func (j *PushJournal) replayFile(ctx context.Context, gen uint64) error {
+	data, err := os.ReadFile(j.fileName(gen))
+	if err != nil {
+		return err
+	}
+	for off := 0; off < len(data); {
+		body, n, err := splitJournalFrame(data[off:], int64(off))
+		if err != nil {
+			j.dropped.Add(int64(len(data) - off))
+			return nil
+		}
+		rec, err := decodeJournalRecord(body, int64(off))
+		if err != nil {
+			// The CRC matched: this is not a torn write but a record this
+			// program cannot read. Stopping here would lose what follows.
+			return fmt.Errorf("%s: %w", j.fileName(gen), err)
+		}
+		if err := j.replay(ctx, rec); err != nil {
+			return fmt.Errorf("%s at offset %d: %w", j.fileName(gen), off, err)
+		}
+		off += n
+	}
+	return nil
+}
+
+// replay sets the state a record describes. It does not check what the
+// write checked when it was made: the record may be one SQLite already
+// holds, followed by the later records that bring the state up to date.
+func (j *PushJournal) replay(ctx context.Context, rec journalRecord) error {
+	switch rec.kind {
+	case journalPushKind:
+		ref := pushRef{rec.push.PI, rec.push.PushID}
+		j.pushes[ref] = &journalPush{p: rec.push}
+		j.stored.add(ref.pi, ref.pushID)
+		j.dirtyPush[ref] = struct{}{}
+	case journalDeliveryKind:
+		u := rec.update
+		ref := pushRef{u.PI, u.PushID}
+		jp, err := j.loadPush(ctx, ref)
+		if err != nil || jp == nil {
+			return err // a push purged since: nothing to set
+		}
+		if u.Index < len(jp.p.Deliveries) {
+			setDelivery(&jp.p.Deliveries[u.Index], u.Delivery)
+			j.dirtyPush[ref] = struct{}{}
+		}
+		if u.Notify != nil {
+			nref := notificationRef{ref, u.Notify.Index}
+			j.notes[nref] = &journalNote{n: u.Notify, snapshotted: true}
+			j.dirtyNotes[nref] = true
+		}
+	case journalNotificationKind:
+		u := rec.notifyDone
+		nref := notificationRef{pushRef{u.PI, u.PushID}, u.Index}
+		jn, ok := j.notes[nref]
+		switch {
+		case !ok:
+		case u.Done:
+			delete(j.notes, nref)
+			j.dirtyNotes[nref] = true
+		default:
+			jn.n.Attempts, jn.n.NextAttempt = u.Attempts, u.NextAttempt
+			j.dirtyNotes[nref] = true
+		}
+	}
+	return nil
+}
+
+// loadPush returns the push from memory, or reads it from SQLite into
+// memory; nil if it is in neither.
+func (j *PushJournal) loadPush(ctx context.Context, ref pushRef) (*journalPush, error) {
+	if jp, ok := j.pushes[ref]; ok {
+		return jp, nil
+	}
+	p, err := j.db.GetPush(ctx, ref.pi, ref.pushID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	jp := &journalPush{p: p, persisted: true}
+	j.pushes[ref] = jp
+	return jp, nil
+}
+
+// setDelivery sets every field of d but those fixed at insert.
+func setDelivery(d *Delivery, to Delivery) {
+	address, msisdn := d.Address, d.MSISDN
+	*d = storedDelivery(to)
+	d.Address, d.MSISDN = address, msisdn
+}
+
+// appendLocked adds a record to the journal, encoded by enc, with done to
+// call once it is durable. It must be called with j.mu held.
+func (j *PushJournal) appendLocked(enc func([]byte) []byte, done func(error)) {
+	if n := len(j.pending); n == 0 || j.pending[n-1].gen != j.gen {
+		j.pending = append(j.pending, journalChunk{gen: j.gen})
+	}
+	c := &j.pending[len(j.pending)-1]
+	before := len(c.data)
+	c.data = enc(c.data)
+	c.dones = append(c.dones, done)
+	j.genBytes += int64(len(c.data) - before)
+	j.appended.Add(1)
+	if j.genBytes >= j.opts.CheckpointBytes && !j.due {
+		j.due = true
+		signal(j.cpWake)
+	}
+	signal(j.wake)
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// refuse calls done with err on a goroutine of its own, as the SQLite store
+// does, so that a caller holding a lock done takes cannot deadlock.
+func refuse(done func(error), err error) {
+	if done != nil {
+		go done(err)
+	}
+}
+
+// awaitWrite starts a write that reports to done, unless ctx has ended,
+// and waits for its outcome: nil means durable.
+func awaitWrite(ctx context.Context, start func(done func(error)) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	result := make(chan error, 1)
+	if err := start(func(err error) { result <- err }); err != nil {
+		return err
+	}
+	return <-result
+}
+
+// unusableLocked says why no write can be taken now, or nil.
+func (j *PushJournal) unusableLocked() error {
+	switch {
+	case j.closed:
+		return ErrClosed
+	case j.failed != nil:
+		return fmt.Errorf("store: the push journal failed earlier: %w", j.failed)
+	}
+	return nil
+}
+
+// InsertPushAsync implements PushStore. done runs on the journal's flusher
+// and must not block. It reads SQLite, through an index, for a push with
+// the same id when memory has none.
+func (j *PushJournal) InsertPushAsync(p *Push, done func(error)) {
+	if err := j.insertPush(p, done); err != nil {
+		refuse(done, err)
+	}
+}
+
+// InsertPush implements PushStore. Once the write is appended it is
+// awaited even if ctx ends: nil means durable.
+func (j *PushJournal) InsertPush(ctx context.Context, p *Push) error {
+	return awaitWrite(ctx, func(done func(error)) error { return j.insertPush(p, done) })
+}
+
+func (j *PushJournal) insertPush(p *Push, done func(error)) error {
+	if err := checkPush(p); err != nil {
+		return err
+	}
+	c := storedPush(p)
+	ref := pushRef{c.PI, c.PushID}
+	duplicate := func() error {
+		return fmt.Errorf("store: inserting %s: %w", pushName(c.PI, c.PushID), ErrDuplicate)
+	}
+	for {
+		j.mu.Lock()
+		if err := j.unusableLocked(); err != nil {
+			j.mu.Unlock()
+			return err
+		}
+		_, inMemory := j.pushes[ref]
+		maybe := j.stored.mayContain(c.PI, c.PushID)
+		evictions := j.evictions
+		j.mu.Unlock()
+		if inMemory {
+			return duplicate()
+		}
+		if maybe {
+			stored, err := j.db.pushStored(context.Background(), c.PI, c.PushID)
+			if err != nil {
+				return fmt.Errorf("store: inserting %s: %w", pushName(c.PI, c.PushID), err)
+			}
+			if stored {
+				return duplicate()
+			}
+		}
+		j.mu.Lock()
+		if maybe && j.evictions != evictions {
+			// A checkpoint moved pushes from memory to SQLite while SQLite
+			// was read: the push may have been one of them. Look again.
+			j.mu.Unlock()
+			continue
+		}
+		if _, taken := j.pushes[ref]; taken {
+			j.mu.Unlock()
+			return duplicate()
+		}
+		if err := j.unusableLocked(); err != nil {
+			j.mu.Unlock()
+			return err
+		}
+		j.pushes[ref] = &journalPush{p: c}
+		j.stored.add(c.PI, c.PushID)
+		j.dirtyPush[ref] = struct{}{}
+		j.appendLocked(func(b []byte) []byte { return appendJournalPush(b, c) }, done)
+		j.mu.Unlock()
+		return nil
+	}
+}
+
+// UpdateDeliveryAsync implements PushStore as SQLite.UpdateDeliveryAsync
+// does; done runs on the flusher.
+func (j *PushJournal) UpdateDeliveryAsync(u DeliveryUpdate, done func(error)) {
+	if err := j.updateDelivery(u, done); err != nil {
+		refuse(done, err)
+	}
+}
+
+// UpdateDelivery implements PushStore, like InsertPush.
+func (j *PushJournal) UpdateDelivery(ctx context.Context, u DeliveryUpdate) error {
+	return awaitWrite(ctx, func(done func(error)) error { return j.updateDelivery(u, done) })
+}
+
+func (j *PushJournal) updateDelivery(u DeliveryUpdate, done func(error)) error {
+	if err := checkDeliveryUpdate(&u); err != nil {
+		return err
+	}
+	if u.Notify != nil {
+		u.Notify = storedNotification(u.Notify)
+	}
+	u.Delivery = storedDelivery(u.Delivery)
+	doing := func() string { return fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID)) }
+	ref := pushRef{u.PI, u.PushID}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.unusableLocked(); err != nil {
+		return err
+	}
+	jp, ok := j.pushes[ref]
+	if !ok {
+		// Every open push is in memory: this one is final, or unknown.
+		// Which one it is needs a read, on this rare path only.
+		p, err := j.db.GetPush(context.Background(), u.PI, u.PushID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return fmt.Errorf("store: %s: no such push: %w", doing(), ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("store: %s: %w", doing(), err)
+		case u.Index >= len(p.Deliveries):
+			return fmt.Errorf("store: %s: the push has no such delivery: %w", doing(), ErrNotFound)
+		}
+		return fmt.Errorf("store: %s (%v): %w", doing(), p.Deliveries[u.Index].State, ErrFinal)
+	}
+	if u.Index >= len(jp.p.Deliveries) {
+		return fmt.Errorf("store: %s: the push has no such delivery: %w", doing(), ErrNotFound)
+	}
+	d := &jp.p.Deliveries[u.Index]
+	if d.State.Final() {
+		return fmt.Errorf("store: %s (%v): %w", doing(), d.State, ErrFinal)
+	}
+	if u.Notify != nil {
+		nref := notificationRef{ref, u.Notify.Index}
+		if _, owed := j.notes[nref]; owed {
+			return fmt.Errorf("store: %s: a notification for index %d is already owed: %w", doing(), nref.index, ErrDuplicate)
+		}
+		j.notes[nref] = &journalNote{n: u.Notify}
+		if _, ok := j.dirtyNotes[nref]; !ok {
+			j.dirtyNotes[nref] = false
+		}
+	}
+	setDelivery(d, u.Delivery)
+	jp.version++
+	j.dirtyPush[ref] = struct{}{}
+	j.appendLocked(func(b []byte) []byte { return appendJournalDeliveryUpdate(b, &u) }, done)
+	return nil
+}
+
+// UpdateNotificationAsync implements PushStore as SQLite's does; done runs
+// on the flusher.
+func (j *PushJournal) UpdateNotificationAsync(u NotificationUpdate, done func(error)) {
+	if err := j.updateNotification(u, done); err != nil {
+		refuse(done, err)
+	}
+}
+
+// UpdateNotification is the blocking form of UpdateNotificationAsync.
+func (j *PushJournal) UpdateNotification(ctx context.Context, u NotificationUpdate) error {
+	return awaitWrite(ctx, func(done func(error)) error { return j.updateNotification(u, done) })
+}
+
+func (j *PushJournal) updateNotification(u NotificationUpdate, done func(error)) error {
+	if err := checkNotificationUpdate(&u); err != nil {
+		return err
+	}
+	u.NextAttempt = storedTime(u.NextAttempt)
+	doing := "rescheduling"
+	if u.Done {
+		doing = "removing"
+	}
+	nref := notificationRef{pushRef{u.PI, u.PushID}, u.Index}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := j.unusableLocked(); err != nil {
+		return err
+	}
+	jn, ok := j.notes[nref]
+	switch {
+	case !ok:
+		return fmt.Errorf("store: %s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), ErrNotFound)
+	case u.Done:
+		delete(j.notes, nref)
+		j.dirtyNotes[nref] = j.dirtyNotes[nref] || jn.snapshotted
+	default:
+		// A new Notification: a checkpoint may be reading the old one.
+		n := *jn.n
+		n.Attempts, n.NextAttempt = u.Attempts, u.NextAttempt
+		jn.n = &n
+		if _, ok := j.dirtyNotes[nref]; !ok {
+			j.dirtyNotes[nref] = jn.snapshotted
+		}
+	}
+	j.appendLocked(func(b []byte) []byte { return appendJournalNotificationUpdate(b, &u) }, done)
+	return nil
+}
+
+// GetPush implements PushStore: from memory, or else from SQLite.
+func (j *PushJournal) GetPush(ctx context.Context, pi, pushID string) (*Push, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), err)
+	}
+	j.mu.Lock()
+	jp, ok := j.pushes[pushRef{pi, pushID}]
+	var c *Push
+	if ok {
+		c = storedPush(jp.p)
+	}
+	j.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	return j.db.GetPush(ctx, pi, pushID)
+}
+
+// OpenPushes implements PushStore, from memory, where every open push is:
+// in ReceivedAt order, then by PI and push id, on a snapshot, so that fn may
+// call the store's methods.
+func (j *PushJournal) OpenPushes(ctx context.Context, fn func(*Push) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: listing open pushes: %w", err)
+	}
+	j.mu.Lock()
+	var open []*Push
+	for _, jp := range j.pushes {
+		if !pushFinished(jp.p) {
+			open = append(open, storedPush(jp.p))
+		}
+	}
+	j.mu.Unlock()
+	return eachOpenPush(open, fn)
+}
+
+// PendingNotifications implements PushStore, from memory: in NextAttempt
+// order, then by PI, push id and index.
+func (j *PushJournal) PendingNotifications(ctx context.Context, fn func(*Notification) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: listing pending notifications: %w", err)
+	}
+	j.mu.Lock()
+	pending := make([]*Notification, 0, len(j.notes))
+	for _, jn := range j.notes {
+		pending = append(pending, storedNotification(jn.n))
+	}
+	j.mu.Unlock()
+	return eachNotification(pending, fn)
+}
+
+// PurgePushes implements PushStore: it checkpoints, so that SQLite holds
+// every final push, and purges there.
+func (j *PushJournal) PurgePushes(ctx context.Context, before time.Time) (int, error) {
+	if err := j.Checkpoint(ctx); err != nil {
+		return 0, err
+	}
+	return j.db.PurgePushes(ctx, before)
+}
+
+// Stats returns the journal's counters.
+func (j *PushJournal) Stats() JournalStats {
+	j.mu.Lock()
+	open, owed := len(j.pushes), len(j.notes)
+	j.mu.Unlock()
+	return JournalStats{
+		Appended: j.appended.Load(), Flushes: j.flushes.Load(), Checkpoints: j.checkpoints.Load(),
+		Pushes: open, Owed: owed, Dropped: j.dropped.Load(),
+	}
+}
+
+// flushLoop writes appended records to their journal file and flushes it,
+// everything appended during one flush going out with the next.
+func (j *PushJournal) flushLoop() {
+	defer close(j.flusherDone)
+	var (
+		f    *os.File
+		fgen uint64
+	)
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	for {
+		j.mu.Lock()
+		chunks := j.pending
+		j.pending = nil
+		closed := j.closed
+		j.mu.Unlock()
+		if len(chunks) == 0 {
+			if closed {
+				return
+			}
+			<-j.wake
+			continue
+		}
+		start := time.Now()
+		var err error
+		writes := 0
+		for i := range chunks {
+			c := &chunks[i]
+			writes += len(c.dones)
+			if err != nil {
+				continue
+			}
+			if f == nil || c.gen != fgen {
+				if f != nil {
+					// The older file is complete and durable before the
+					// newer one gets a write: only the last file can end
+					// in a torn frame.
+					err = errors.Join(f.Sync(), f.Close())
+					f = nil
+				}
+				if err == nil {
+					f, err = j.openFile(c.gen)
+					fgen = c.gen
+				}
+			}
+			if err == nil && len(c.data) > 0 {
+				_, err = f.Write(c.data)
+			}
+		}
+		if err == nil && f != nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			err = fmt.Errorf("store: writing push journal: %w", err)
+			j.mu.Lock()
+			if j.failed == nil {
+				j.failed = err
+			}
+			j.mu.Unlock()
+		} else {
+			j.flushes.Add(1)
+			if j.opts.OnFlush != nil {
+				j.opts.OnFlush(time.Since(start), writes)
+			}
+		}
+		for i := range chunks {
+			for _, done := range chunks[i].dones {
+				if done != nil {
+					done(err)
+				}
+			}
+		}
+	}
+}
+
+// openFile opens journal file gen for appending, creating it durably.
+func (j *PushJournal) openFile(gen uint64) (*os.File, error) {
+	name := j.fileName(gen)
+	_, statErr := os.Stat(name)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// The new file's name must survive a crash with its contents.
+		if err := syncDir(filepath.Dir(name)); err != nil {
+			f.Close()
+			return nil, err
+		}
+		j.mu.Lock()
+		j.files = append(j.files, gen)
+		j.mu.Unlock()
+	}
+	return f, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+// checkpointLoop runs the checkpoints that appends ask for.
+func (j *PushJournal) checkpointLoop() {
+	defer close(j.cpDone)
+	for range j.cpWake {
+		j.mu.Lock()
+		closed := j.closed
+		j.mu.Unlock()
+		if closed {
+			return
+		}
+		// A failed checkpoint leaves its changes marked and its files in
+		// place: the next one, or the next open, takes them up.
+		j.Checkpoint(context.Background())
+	}
+}
+
+// checkpointPush and checkpointNote are what a checkpoint writes.
+type checkpointPush struct {
+	ref       pushRef
+	p         Push // Deliveries copied; the byte slices never change once stored
+	version   uint64
+	persisted bool
+}
+
+type checkpointNote struct {
+	ref notificationRef
+	n   *Notification // nil: delete the row
+}
+
+// Checkpoint writes every change since the last checkpoint to SQLite in one
+// transaction, drops the journal files it covers, and evicts from memory
+// the final pushes it wrote. Writes go on meanwhile, to a new journal file.
+func (j *PushJournal) Checkpoint(ctx context.Context) error {
+	j.cpMu.Lock()
+	defer j.cpMu.Unlock()
+	j.mu.Lock()
+	if err := j.unusableLocked(); err != nil {
+		j.mu.Unlock()
+		return err
+	}
+	if len(j.dirtyPush) == 0 && len(j.dirtyNotes) == 0 && j.genBytes == 0 && len(j.files) <= 1 {
+		j.mu.Unlock()
+		return nil
+	}
+	pushes, notes := j.snapshotLocked()
+	covered := j.gen
+	j.gen++
+	j.genBytes = 0
+	j.due = false
+	// An empty chunk for the new file: once it is through the flusher,
+	// nothing more goes to the files this checkpoint covers.
+	switched := make(chan error, 1)
+	j.pending = append(j.pending, journalChunk{gen: j.gen, dones: []func(error){func(err error) { switched <- err }}})
+	signal(j.wake)
+	j.mu.Unlock()
+
+	err := j.db.commit.doConn(ctx, j.db.checkpointWrite(pushes, notes))
+	if err == nil {
+		err = <-switched
+	}
+	if err != nil {
+		j.mu.Lock()
+		for _, c := range pushes {
+			if _, ok := j.pushes[c.ref]; ok {
+				j.dirtyPush[c.ref] = struct{}{}
+			}
+		}
+		for _, c := range notes {
+			j.dirtyNotes[c.ref] = true
+		}
+		j.mu.Unlock()
+		return fmt.Errorf("store: push journal checkpoint: %w", err)
+	}
+
+	j.mu.Lock()
+	var remove []uint64
+	j.files = slices.DeleteFunc(j.files, func(gen uint64) bool {
+		if gen <= covered {
+			remove = append(remove, gen)
+			return true
+		}
+		return false
+	})
+	evicted := false
+	for _, c := range pushes {
+		jp, ok := j.pushes[c.ref]
+		if !ok {
+			continue
+		}
+		jp.persisted = true
+		if _, dirty := j.dirtyPush[c.ref]; !dirty && jp.version == c.version && pushFinished(jp.p) {
+			delete(j.pushes, c.ref)
+			evicted = true
+		}
+	}
+	if evicted {
+		j.evictions++
+	}
+	j.mu.Unlock()
+	var errs []error
+	for _, gen := range remove {
+		if err := os.Remove(j.fileName(gen)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	j.checkpoints.Add(1)
+	if len(errs) > 0 {
+		// Harmless for the state (replaying them is), but say so.
+		return fmt.Errorf("store: push journal checkpoint: removing old files: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// snapshotLocked takes what a checkpoint writes and clears the marks. It
+// must be called with j.mu held.
+func (j *PushJournal) snapshotLocked() ([]checkpointPush, []checkpointNote) {
+	pushes := make([]checkpointPush, 0, len(j.dirtyPush))
+	for ref := range j.dirtyPush {
+		jp := j.pushes[ref] // a marked push is never evicted
+		c := checkpointPush{ref: ref, p: *jp.p, version: jp.version, persisted: jp.persisted}
+		c.p.Deliveries = slices.Clone(jp.p.Deliveries)
+		pushes = append(pushes, c)
+	}
+	notes := make([]checkpointNote, 0, len(j.dirtyNotes))
+	for ref, mayExist := range j.dirtyNotes {
+		if jn, ok := j.notes[ref]; ok {
+			jn.snapshotted = true
+			notes = append(notes, checkpointNote{ref: ref, n: jn.n})
+		} else if mayExist {
+			notes = append(notes, checkpointNote{ref: ref})
+		}
+	}
+	clear(j.dirtyPush)
+	clear(j.dirtyNotes)
+	return pushes, notes
+}
+
+// Close stops taking writes, waits until those taken are durable, writes
+// everything to SQLite and removes the journal files. Writes after Close
+// began get ErrClosed. It does not close the SQLite store. If the last
+// checkpoint fails, the files stay for the next open to replay.
+func (j *PushJournal) Close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	j.closed = true
+	j.mu.Unlock()
+	signal(j.wake)
+	close(j.cpWake)
+	<-j.flusherDone
+	<-j.cpDone
+	j.cpMu.Lock()
+	defer j.cpMu.Unlock()
+	j.mu.Lock()
+	failed := j.failed
+	pushes, notes := j.snapshotLocked()
+	files := j.files
+	j.mu.Unlock()
+	if failed != nil {
+		return fmt.Errorf("store: closing push journal: %w", failed)
+	}
+	if err := j.db.commit.doConn(context.Background(), j.db.checkpointWrite(pushes, notes)); err != nil {
+		return fmt.Errorf("store: push journal checkpoint at close: %w", err)
+	}
+	var errs []error
+	for _, gen := range files {
+		if err := os.Remove(j.fileName(gen)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,367 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// journalWorkload writes to s what a PPG would for n pushes: every push
+// inserted; every second one delivered with a notification; every fourth
+// one's notification answered, every sixth one's rescheduled; every third
+// one put in flight; the second delivery of every tenth one failed. It
+// waits until every write is acknowledged.
+func journalWorkload(t *testing.T, s pushTestStore, pi string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		p := testPush(pi, strconv.Itoa(i), i, 1+i%2)
+		mustInsertPush(t, s, p)
+		if i%3 == 0 {
+			d := p.Deliveries[0]
+			d.State, d.Attempts, d.Ref, d.MessageID = DeliveryInFlight, 1, uint16(i), "m"+strconv.Itoa(i)
+			mustUpdateDelivery(t, s, DeliveryUpdate{PI: p.PI, PushID: p.PushID, Index: 0, Delivery: d})
+		}
+		if i%2 == 0 {
+			mustUpdateDelivery(t, s, finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Duration(i)*time.Minute), "http://pi.example/n"))
+		}
+		if i%10 == 1 { // a push to two addresses: the second one fails
+			mustUpdateDelivery(t, s, finalUpdate(p, 1, DeliveryUndeliverable, epoch.Add(time.Duration(i)*time.Minute), "http://pi.example/n"))
+		}
+		switch {
+		case i%4 == 0:
+			if err := s.UpdateNotification(ctx, NotificationUpdate{PI: p.PI, PushID: p.PushID, Done: true}); err != nil {
+				t.Fatal(err)
+			}
+		case i%6 == 2:
+			if err := s.UpdateNotification(ctx, NotificationUpdate{PI: p.PI, PushID: p.PushID, Attempts: 2, NextAttempt: epoch.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// storeContents is everything a push store shows of the pushes of pi.
+type storeContents struct {
+	pushes []*Push
+	open   []*Push
+	owed   []*Notification
+}
+
+func contentsOf(t *testing.T, s PushStore, pi string, n int) storeContents {
+	t.Helper()
+	var c storeContents
+	for i := range n {
+		p, err := s.GetPush(context.Background(), pi, strconv.Itoa(i))
+		if err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+		c.pushes = append(c.pushes, p)
+	}
+	c.open = openPushes(t, s)
+	c.owed = pendingNotifications(t, s)
+	return c
+}
+
+func checkSameContents(t *testing.T, what string, got, want storeContents) {
+	t.Helper()
+	for i := range want.pushes {
+		if !reflect.DeepEqual(got.pushes[i], want.pushes[i]) {
+			t.Fatalf("%s: push %d\n got %+v\nwant %+v", what, i, got.pushes[i], want.pushes[i])
+		}
+	}
+	if !reflect.DeepEqual(got.open, want.open) {
+		t.Errorf("%s: %d open pushes, want %d", what, len(got.open), len(want.open))
+	}
+	if !reflect.DeepEqual(got.owed, want.owed) {
+		t.Errorf("%s: notifications owed\n got %v\nwant %v", what, got.owed, want.owed)
+	}
+}
+
+// The journal, checkpointing all along, shows what the memory store shows;
+// after a checkpoint SQLite holds the same, and the final pushes are out of
+// memory but still refuse a second final state and a second insert.
+func TestJournalCheckpointsAgree(t *testing.T) {
+	const n = 300
+	memory := NewPushMemory()
+	journalWorkload(t, memory, "pi", n)
+	want := contentsOf(t, memory, "pi", n)
+
+	j := openTestJournal(t, t.TempDir(), JournalOptions{CheckpointBytes: 8 << 10})
+	journalWorkload(t, j, "pi", n)
+	checkSameContents(t, "journal", contentsOf(t, j, "pi", n), want)
+	if err := j.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkSameContents(t, "journal after a checkpoint", contentsOf(t, j, "pi", n), want)
+	checkSameContents(t, "its SQLite store", contentsOf(t, j.db, "pi", n), want)
+	st := j.Stats()
+	if st.Checkpoints < 3 || st.Pushes != len(want.open) {
+		t.Errorf("stats %+v: want several checkpoints and only the %d open pushes in memory", st, len(want.open))
+	}
+
+	p := testPush("pi", "0", 0, 1) // delivered, notified, evicted
+	if err := j.InsertPush(context.Background(), p); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("insert of an evicted push: %v, want ErrDuplicate", err)
+	}
+	if err := j.UpdateDelivery(context.Background(), finalUpdate(p, 0, DeliveryCancelled, epoch, "")); !errors.Is(err, ErrFinal) {
+		t.Errorf("update of an evicted final push: %v, want ErrFinal", err)
+	}
+	if err := j.UpdateDelivery(context.Background(), finalUpdate(testPush("pi", "none", 0, 1), 0, DeliveryCancelled, epoch, "")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("update of an unknown push: %v, want ErrNotFound", err)
+	}
+	u := finalUpdate(p, 0, DeliveryCancelled, epoch, "")
+	u.Index = 5
+	if err := j.UpdateDelivery(context.Background(), u); !errors.Is(err, ErrNotFound) {
+		t.Errorf("update of an evicted push's unknown delivery: %v, want ErrNotFound", err)
+	}
+}
+
+// stopWithoutCheckpoint stops j as a crash would: its files stay as they
+// are, nothing more reaches SQLite.
+func stopWithoutCheckpoint(j *PushJournal) {
+	j.cpMu.Lock()
+	j.mu.Lock()
+	j.closed = true
+	j.mu.Unlock()
+	j.cpMu.Unlock()
+	signal(j.wake)
+	close(j.cpWake)
+	<-j.flusherDone
+	<-j.cpDone
+}
+
+// copyJournal copies the journal files with prefix into dir, where a
+// journal with prefix "ppg.db-pushes" finds them, and returns the path of
+// the newest copy.
+func copyJournal(t *testing.T, prefix, dir string) string {
+	t.Helper()
+	gens, err := journalFiles(prefix)
+	if err != nil || len(gens) == 0 {
+		t.Fatalf("journal files: %v, %v", gens, err)
+	}
+	var last string
+	for _, gen := range gens {
+		data, err := os.ReadFile(fmt.Sprintf("%s.%d", prefix, gen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = filepath.Join(dir, fmt.Sprintf("ppg.db-pushes.%d", gen))
+		if err := os.WriteFile(last, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return last
+}
+
+// Replaying the journal files alone, onto an empty database, gives back
+// every acknowledged write; a torn frame at the end is dropped.
+func TestJournalReplay(t *testing.T) {
+	const n = 120
+	memory := NewPushMemory()
+	journalWorkload(t, memory, "pi", n)
+	want := contentsOf(t, memory, "pi", n)
+
+	dir := t.TempDir()
+	db, err := OpenSQLite(filepath.Join(dir, "ppg.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	j, err := OpenPushJournal(db, filepath.Join(dir, "ppg.db-pushes"), JournalOptions{CheckpointBytes: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	journalWorkload(t, j, "pi", n)
+	stopWithoutCheckpoint(j)
+
+	replayed := t.TempDir()
+	last := copyJournal(t, filepath.Join(dir, "ppg.db-pushes"), replayed)
+	// A crash in the middle of a write: half a frame at the end.
+	torn := appendJournalPush(nil, testPush("pi", "torn", 0, 1))
+	f, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(torn[:len(torn)/2]); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	r := openTestJournal(t, replayed, JournalOptions{})
+	checkSameContents(t, "replayed journal", contentsOf(t, r, "pi", n), want)
+	checkSameContents(t, "its SQLite store", contentsOf(t, r.db, "pi", n), want)
+	if _, err := r.GetPush(context.Background(), "pi", "torn"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the torn push: %v, want ErrNotFound", err)
+	}
+	if st := r.Stats(); st.Dropped != int64(len(torn)/2) {
+		t.Errorf("dropped %d octets, want %d", st.Dropped, len(torn)/2)
+	}
+	// What was replayed is in SQLite now: the replayed files are gone, and
+	// the one new file, where writes go, is empty.
+	gens, _ := journalFiles(filepath.Join(replayed, "ppg.db-pushes"))
+	if len(gens) != 1 || r.fileName(gens[0]) == last {
+		t.Fatalf("journal files %v after the opening checkpoint, want one new one", gens)
+	}
+	if fi, err := os.Stat(r.fileName(gens[0])); err != nil || fi.Size() != 0 {
+		t.Errorf("the new journal file: %v, %v; want it empty", fi, err)
+	}
+}
+
+// A checkpoint that committed but whose files were not yet removed leaves
+// records SQLite already holds: replaying them on top ends in the same
+// state.
+func TestJournalReplayOfCheckpointedFiles(t *testing.T) {
+	const n = 90
+	dir := t.TempDir()
+	j := openTestJournal(t, dir, JournalOptions{CheckpointBytes: 1 << 30})
+	journalWorkload(t, j, "pi", n)
+	want := contentsOf(t, j, "pi", n)
+	saved := t.TempDir()
+	copyJournal(t, filepath.Join(dir, "ppg.db-pushes"), saved)
+	if err := j.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stopWithoutCheckpoint(j)
+	copyJournal(t, filepath.Join(saved, "ppg.db-pushes"), dir)
+
+	r, err := OpenPushJournal(j.db, filepath.Join(dir, "ppg.db-pushes"), JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	checkSameContents(t, "journal replayed over its checkpoint", contentsOf(t, r, "pi", n), want)
+	checkSameContents(t, "its SQLite store", contentsOf(t, r.db, "pi", n), want)
+}
+
+// After a failed write to the journal, every later write fails too.
+func TestJournalWriteFailureSticks(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenSQLite(filepath.Join(dir, "ppg.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	j, err := OpenPushJournal(db, filepath.Join(dir, "ppg.db-pushes"), JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustInsertPush(t, j, testPush("pi", "1", 1, 1))
+	// The next file cannot be created: its name is taken by a directory.
+	j.mu.Lock()
+	next := j.gen + 1
+	j.mu.Unlock()
+	if err := os.Mkdir(j.fileName(next), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Checkpoint(context.Background()); err == nil {
+		t.Fatal("checkpoint into an unwritable file succeeded")
+	}
+	if err := j.InsertPush(context.Background(), testPush("pi", "2", 2, 1)); err == nil {
+		t.Fatal("insert after a failed journal write succeeded")
+	}
+	if err := j.Close(); err == nil {
+		t.Error("Close after a failed journal write reported no error")
+	}
+}
+
+func FuzzJournalRecord(f *testing.F) {
+	p := testPush("pi", "1", 1, 2)
+	u := finalUpdate(p, 1, DeliveryUndeliverable, epoch, "http://pi.example/n")
+	for _, frame := range [][]byte{
+		appendJournalPush(nil, p),
+		appendJournalDeliveryUpdate(nil, &u),
+		appendJournalDeliveryUpdate(nil, &DeliveryUpdate{PI: "pi", PushID: "1", Delivery: p.Deliveries[0]}),
+		appendJournalNotificationUpdate(nil, &NotificationUpdate{PI: "pi", PushID: "1", Index: -1, Attempts: 3, NextAttempt: epoch}),
+		appendJournalNotificationUpdate(nil, &NotificationUpdate{PI: "pi", PushID: "1", Done: true}),
+	} {
+		f.Add(frame)
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		body, _, err := splitJournalFrame(frame, 0)
+		if err != nil {
+			var je *JournalError
+			if !errors.As(err, &je) {
+				t.Fatalf("error %T: %v", err, err)
+			}
+			body = frame // the body's decoder on its own, too
+		}
+		rec, err := decodeJournalRecord(body, 0)
+		if err != nil {
+			return
+		}
+		var again []byte
+		switch rec.kind {
+		case journalPushKind:
+			again = appendJournalPush(nil, rec.push)
+		case journalDeliveryKind:
+			again = appendJournalDeliveryUpdate(nil, &rec.update)
+		case journalNotificationKind:
+			again = appendJournalNotificationUpdate(nil, &rec.notifyDone)
+		}
+		back, _, err := splitJournalFrame(again, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec2, err := decodeJournalRecord(back, 0)
+		if err != nil || !reflect.DeepEqual(rec, rec2) {
+			t.Fatalf("record %+v re-encoded decodes to %+v, %v", rec, rec2, err)
+		}
+	})
+}
+
+// A push id stored before the journal was opened is still a duplicate.
+func TestJournalDuplicateOfEarlierRun(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenSQLite(filepath.Join(dir, "ppg.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := testPush("pi", "earlier", 1, 1)
+	mustInsertPush(t, db, p)
+	mustUpdateDelivery(t, db, finalUpdate(p, 0, DeliveryDelivered, epoch, ""))
+	j, err := OpenPushJournal(db, filepath.Join(dir, "ppg.db-pushes"), JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.InsertPush(context.Background(), p); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("insert of a push stored by an earlier run: %v, want ErrDuplicate", err)
+	}
+	if err := j.InsertPush(context.Background(), testPush("pi", "new", 2, 1)); err != nil {
+		t.Errorf("insert of a new push: %v", err)
+	}
+}
+
+func TestKeyFilter(t *testing.T) {
+	const n = 10000
+	f := newKeyFilter(n)
+	for i := range n {
+		f.add("pi", strconv.Itoa(i))
+	}
+	for i := range n {
+		if !f.mayContain("pi", strconv.Itoa(i)) {
+			t.Fatalf("key %d added but not found", i)
+		}
+	}
+	maybe := 0
+	for i := n; i < 2*n; i++ {
+		if f.mayContain("pi", strconv.Itoa(i)) {
+			maybe++
+		}
+	}
+	// About 1 % by design; 3 % would mean the probes are not independent.
+	if maybe > n*3/100 {
+		t.Errorf("%d of %d keys never added answered maybe", maybe, n)
+	}
+	if f.mayContain("p", "i0") && f.mayContain("pi0", "") {
+		t.Error("the PI and the push id are not kept apart")
+	}
+}
