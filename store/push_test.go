@@ -36,7 +36,10 @@ func eachPushStore(t *testing.T, test func(t *testing.T, s pushTestStore)) {
 		})
 		test(t, s)
 	})
-	t.Run("Journal", func(t *testing.T) { test(t, openTestJournal(t, t.TempDir(), JournalOptions{})) })
+	// Checkpoints every 64 KiB: tests that write more see some.
+	t.Run("Journal", func(t *testing.T) {
+		test(t, openTestJournal(t, t.TempDir(), JournalOptions{CheckpointBytes: 64 << 10}))
+	})
 }
 
 // openTestJournal opens a push journal and its SQLite store in dir, both
