@@ -66,6 +66,7 @@ type PushJournal struct {
 	failed     error
 	closed     bool
 	due        bool // a checkpoint has been asked for
+	lazyArmed  bool // a flush of lazy records is timed
 
 	cpMu        sync.Mutex // one checkpoint at a time
 	wake        chan struct{}
@@ -89,6 +90,9 @@ type JournalOptions struct {
 	// 0 means 4 million, or twice the pushes stored when the journal is
 	// opened, whichever is more.
 	ExpectedPushes int
+	// LazyFlush is how long a notification's removal or rescheduling may
+	// wait for another write to flush with. 0 means 50 ms.
+	LazyFlush time.Duration
 	// CheckpointBytes starts a checkpoint once the current journal file has
 	// grown this large. It bounds the time a restart spends replaying and
 	// the memory the changed pushes take. 0 means 8 MiB.
@@ -138,6 +142,9 @@ type journalChunk struct {
 func OpenPushJournal(db *SQLite, prefix string, opts JournalOptions) (*PushJournal, error) {
 	if opts.CheckpointBytes <= 0 {
 		opts.CheckpointBytes = 8 << 20
+	}
+	if opts.LazyFlush <= 0 {
+		opts.LazyFlush = 50 * time.Millisecond
 	}
 	j := &PushJournal{
 		db:          db,
@@ -339,7 +346,10 @@ func setDelivery(d *Delivery, to Delivery) {
 
 // appendLocked adds a record to the journal, encoded by enc, with done to
 // call once it is durable. It must be called with j.mu held.
-func (j *PushJournal) appendLocked(enc func([]byte) []byte, done func(error)) {
+//
+// A lazy record does not start a flush of its own: it goes out with the
+// next record that does, or LazyFlush later.
+func (j *PushJournal) appendLocked(enc func([]byte) []byte, done func(error), lazy bool) {
 	if n := len(j.pending); n == 0 || j.pending[n-1].gen != j.gen {
 		j.pending = append(j.pending, journalChunk{gen: j.gen})
 	}
@@ -353,7 +363,13 @@ func (j *PushJournal) appendLocked(enc func([]byte) []byte, done func(error)) {
 		j.due = true
 		signal(j.cpWake)
 	}
-	signal(j.wake)
+	switch {
+	case !lazy:
+		signal(j.wake)
+	case !j.lazyArmed:
+		j.lazyArmed = true
+		time.AfterFunc(j.opts.LazyFlush, func() { signal(j.wake) })
+	}
 }
 
 func signal(c chan struct{}) {
@@ -459,7 +475,7 @@ func (j *PushJournal) insertPush(p *Push, done func(error)) error {
 		j.pushes[ref] = &journalPush{p: c}
 		j.stored.add(c.PI, c.PushID)
 		j.dirtyPush[ref] = struct{}{}
-		j.appendLocked(func(b []byte) []byte { return appendJournalPush(b, c) }, done)
+		j.appendLocked(func(b []byte) []byte { return appendJournalPush(b, c) }, done, false)
 		j.mu.Unlock()
 		return nil
 	}
@@ -528,24 +544,29 @@ func (j *PushJournal) updateDelivery(u DeliveryUpdate, done func(error)) error {
 	setDelivery(d, u.Delivery)
 	jp.version++
 	j.dirtyPush[ref] = struct{}{}
-	j.appendLocked(func(b []byte) []byte { return appendJournalDeliveryUpdate(b, &u) }, done)
+	j.appendLocked(func(b []byte) []byte { return appendJournalDeliveryUpdate(b, &u) }, done, false)
 	return nil
 }
 
 // UpdateNotificationAsync implements PushStore as SQLite's does; done runs
 // on the flusher.
+//
+// Its record does not start a flush of its own (see JournalOptions.LazyFlush):
+// losing it to a crash costs the PI a repeated notification, or an earlier
+// retry, never a lost one, and sparing the flush matters at low rates,
+// where nearly every write flushes alone.
 func (j *PushJournal) UpdateNotificationAsync(u NotificationUpdate, done func(error)) {
-	if err := j.updateNotification(u, done); err != nil {
+	if err := j.updateNotification(u, done, true); err != nil {
 		refuse(done, err)
 	}
 }
 
 // UpdateNotification is the blocking form of UpdateNotificationAsync.
 func (j *PushJournal) UpdateNotification(ctx context.Context, u NotificationUpdate) error {
-	return awaitWrite(ctx, func(done func(error)) error { return j.updateNotification(u, done) })
+	return awaitWrite(ctx, func(done func(error)) error { return j.updateNotification(u, done, false) })
 }
 
-func (j *PushJournal) updateNotification(u NotificationUpdate, done func(error)) error {
+func (j *PushJournal) updateNotification(u NotificationUpdate, done func(error), lazy bool) error {
 	if err := checkNotificationUpdate(&u); err != nil {
 		return err
 	}
@@ -576,7 +597,7 @@ func (j *PushJournal) updateNotification(u NotificationUpdate, done func(error))
 			j.dirtyNotes[nref] = jn.snapshotted
 		}
 	}
-	j.appendLocked(func(b []byte) []byte { return appendJournalNotificationUpdate(b, &u) }, done)
+	j.appendLocked(func(b []byte) []byte { return appendJournalNotificationUpdate(b, &u) }, done, lazy)
 	return nil
 }
 
@@ -665,6 +686,7 @@ func (j *PushJournal) flushLoop() {
 		j.mu.Lock()
 		chunks := j.pending
 		j.pending = nil
+		j.lazyArmed = false
 		closed := j.closed
 		j.mu.Unlock()
 		if len(chunks) == 0 {

@@ -383,3 +383,29 @@ func TestKeyFilter(t *testing.T) {
 		t.Error("the PI and the push id are not kept apart")
 	}
 }
+
+// A notification's removal does not flush on its own, but it is flushed,
+// and acknowledged, within LazyFlush even when nothing else is written.
+func TestJournalLazyNotificationUpdate(t *testing.T) {
+	j := openTestJournal(t, t.TempDir(), JournalOptions{LazyFlush: 20 * time.Millisecond})
+	p := testPush("pi", "1", 1, 1)
+	mustInsertPush(t, j, p)
+	mustUpdateDelivery(t, j, finalUpdate(p, 0, DeliveryDelivered, epoch, "http://pi.example/n"))
+	flushes := j.Stats().Flushes
+	done := make(chan error, 1)
+	j.UpdateNotificationAsync(NotificationUpdate{PI: p.PI, PushID: p.PushID, Done: true}, func(err error) { done <- err })
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a lazy notification update was never flushed")
+	}
+	if got := j.Stats().Flushes; got != flushes+1 {
+		t.Errorf("%d flushes for the update, want 1", got-flushes)
+	}
+	if owed := pendingNotifications(t, j); len(owed) != 0 {
+		t.Errorf("notifications owed after the removal: %v", owed)
+	}
+}
