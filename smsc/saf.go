@@ -817,7 +817,32 @@ func (e *SAFEngine) send(en *safEntry, segs []radio.SMS, i int) {
 	if e.ev.Traffic != nil {
 		t = e.ev.Traffic(en.m.Account)
 	}
-	e.gate.Wait(t, deliver)
+	// A message whose validity ended while it waited for the air's
+	// capacity expires at its turn and gives its token back.
+	e.gate.acquire(t, func() bool {
+		if e.expireAtGate(en) {
+			return false
+		}
+		deliver()
+		return true
+	})
+}
+
+// expireAtGate ends en's attempt as expired if its validity has ended.
+func (e *SAFEngine) expireAtGate(en *safEntry) bool {
+	e.mu.Lock()
+	now := e.clk.Now()
+	l, m := en.lane, en.m
+	if !expired(m, now) {
+		e.mu.Unlock()
+		return false
+	}
+	m.State, m.DoneAt = store.Expired, now
+	e.finishLocked(en)
+	e.mu.Unlock()
+	e.storeFinal(en)
+	e.release(l)
+	return true
 }
 
 // moreQueued reports whether another message waits behind en, in flight,

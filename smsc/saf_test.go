@@ -1459,3 +1459,31 @@ func TestSAFMoreMessagesAcrossQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestSAFExpiresAtGate: a message whose validity ends while it waits for
+// the gate expires at its turn, without an SMS, and gives its token to the
+// next one.
+func TestSAFExpiresAtGate(t *testing.T) {
+	h := newSAFHarness(t, safOptions{
+		latency: time.Second,
+		gate:    func(clk clock.Clock) *Gate { return NewGate(clk, GateConfig{Rate: 1, Burst: 1}) },
+	})
+	var ids []string
+	for i := range 3 {
+		m := h.message(fmt.Sprintf("35840100013%d", i))
+		if i == 1 {
+			m.ExpiresAt = safEpoch.Add(500 * time.Millisecond) // its turn comes at 1 s
+		}
+		ids = append(ids, h.submit(m))
+	}
+	h.at(time.Minute)
+	h.final(ids[0], store.Delivered, time.Second)
+	h.final(ids[1], store.Expired, time.Second)
+	h.final(ids[2], store.Delivered, 2*time.Second) // the expired one's token, at 1 s
+	if n := len(h.air.callsTo("358401000131")); n != 0 {
+		t.Errorf("%d SMS sent for the expired message", n)
+	}
+	if st := h.e.gate.Stats(); st.Returned != 1 {
+		t.Errorf("gate stats %+v: want the expired message's token returned", st)
+	}
+}
