@@ -152,7 +152,14 @@ func BindConn(ctx context.Context, conn net.Conn, cfg DialConfig) (*Session, err
 		select {
 		case r = <-ch:
 		case <-ctx.Done():
-			r.err = ctx.Err()
+			// A bind answered by the time ctx ended is a bind: the
+			// session may already have taken requests in it, and the
+			// caller unbinds it rather than dropping the connection.
+			select {
+			case r = <-ch:
+			default:
+				r.err = ctx.Err()
+			}
 		}
 	} else {
 		r.err = err
