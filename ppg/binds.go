@@ -119,6 +119,17 @@ func (b *binds) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// sessionTo returns a bound session to SMSC address addr, nil when none
+// is bound.
+func (b *binds) sessionTo(addr int) *smpp.Session {
+	for k := addr * b.perAddr; k < (addr+1)*b.perAddr && k < len(b.clients); k++ {
+		if s := b.clients[k].Current(); s != nil && s.State().Bound() {
+			return s
+		}
+	}
+	return nil
+}
+
 // session picks the next bound session, round-robin, with the index of its
 // SMSC address; nil when none is bound.
 func (b *binds) session() (*smpp.Session, int) {

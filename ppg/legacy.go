@@ -88,6 +88,12 @@ type LegacyConfig struct {
 	// EnquireLinkInterval is passed on to the sessions; 0 takes the smpp
 	// package's default.
 	EnquireLinkInterval time.Duration
+	// KeepPartsOnFailure leaves at the SMSC the parts of a failed push
+	// that it still holds, as Kannel's PPG does. By default they are
+	// cancelled (cancel_sm by message_id): the handset cannot reassemble
+	// the push without the failed part, so sending them is only spent air
+	// and, if the push is tried again, a second copy in flight.
+	KeepPartsOnFailure bool
 	// MinBackoff and MaxBackoff bound the wait between bind attempts.
 	MinBackoff, MaxBackoff time.Duration
 	Clock                  clock.Clock
@@ -135,9 +141,10 @@ var _ Dispatcher = (*LegacyDispatcher)(nil)
 // legacyPush is one push in flight: its parts' ids and what has been
 // learnt of them. It is guarded by the dispatcher's mutex.
 type legacyPush struct {
-	done  func(SubmitResult)
-	addr  int // index of the SMSC address the parts went to
-	split SplitPush
+	done   func(SubmitResult)
+	addr   int // index of the SMSC address the parts went to
+	msisdn string
+	split  SplitPush
 
 	ids       []string // per part, "" until its submit_sm_resp
 	delivered []bool   // per part
@@ -271,7 +278,7 @@ func (d *LegacyDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
 		return
 	}
-	p := &legacyPush{done: done, addr: addr, allBusy: true}
+	p := &legacyPush{done: done, addr: addr, msisdn: req.MSISDN, allBusy: true}
 	// The reference stays reserved while the handset may still be
 	// reassembling: until the receipts are given up on, and then as long
 	// again as a handset keeps parts.
@@ -323,15 +330,28 @@ func (d *LegacyDispatcher) track(p *legacyPush) error {
 
 // session picks the next bound session, round-robin, and the index of its
 
+// The addressing of the parts: the PPG's alphanumeric name to an
+// international number.
+const (
+	tonAlphanumeric  = 5
+	tonInternational = 1
+	npiISDN          = 1
+)
+
+// partCancel builds the cancel_sm of the part with message id id, with the
+// addresses its submit_sm carried, as the SMSC checks them.
+func (d *LegacyDispatcher) partCancel(msisdn, id string) *smpp.CancelSM {
+	return &smpp.CancelSM{
+		MessageID:     id,
+		SourceAddrTON: tonAlphanumeric, SourceAddr: d.cfg.SourceAddr,
+		DestAddrTON: tonInternational, DestAddrNPI: npiISDN, DestinationAddr: msisdn,
+	}
+}
+
 // partPDU builds the submit_sm of one part: its user data (UDH and
 // payload) in short_message, store-and-forward with UDHI, 8-bit data, a
 // receipt asked for.
 func (d *LegacyDispatcher) partPDU(req SubmitRequest, ud []byte) *smpp.SubmitSM {
-	const (
-		tonAlphanumeric  = 5
-		tonInternational = 1
-		npiISDN          = 1
-	)
 	sm := &smpp.SubmitSM{ShortMessage: smpp.ShortMessage{
 		SourceAddrTON:      tonAlphanumeric,
 		SourceAddr:         d.cfg.SourceAddr,
@@ -477,11 +497,13 @@ func (d *LegacyDispatcher) finishLocked(p *legacyPush, res SubmitResult) func() 
 		p.timer.Stop()
 	}
 	delete(d.pushes, p)
+	var waiting []string // parts the SMSC holds whose receipt has not come
 	for _, id := range p.ids {
 		if id != "" {
 			key := receiptKey{p.addr, id}
 			if r, ok := d.byID[key]; ok && r.push == p {
 				delete(d.byID, key)
+				waiting = append(waiting, id)
 			}
 		}
 	}
@@ -490,7 +512,35 @@ func (d *LegacyDispatcher) finishLocked(p *legacyPush, res SubmitResult) func() 
 			// The handset has the whole message: its reference is free.
 			d.releaseRef(p)
 		}
+		if res.Outcome == Failed && !d.cfg.KeepPartsOnFailure {
+			d.cancelParts(p, waiting)
+		}
 		p.done(res)
+	}
+}
+
+// cancelParts asks the SMSC to drop the parts of a failed push that it may
+// still hold. A part already delivered, or gone, is answered with an
+// error, which changes nothing: the outcome is decided.
+func (d *LegacyDispatcher) cancelParts(p *legacyPush, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	s := d.binds.sessionTo(p.addr)
+	if s == nil {
+		d.log.Warn("ppg: cannot cancel the parts of a failed push: no bind to its SMSC", "msisdn", p.msisdn, "parts", ids)
+		return
+	}
+	for _, id := range ids {
+		c := d.partCancel(p.msisdn, id)
+		err := s.SendAsync(context.Background(), c, func(_ smpp.PDU, err error) {
+			if err != nil {
+				d.log.Debug("ppg: cancel_sm of a failed push's part", "message_id", id, "err", err)
+			}
+		})
+		if err != nil {
+			d.log.Debug("ppg: cancel_sm of a failed push's part not sent", "message_id", id, "err", err)
+		}
 	}
 }
 

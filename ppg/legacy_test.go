@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -376,9 +377,17 @@ type scriptedSMSC struct {
 	mu       sync.Mutex
 	submits  []*smpp.SubmitSM
 	receipts []smpp.Status // deliver_sm_resp statuses
+	cancels  []*smpp.CancelSM
 }
 
 func (f *scriptedSMSC) serve(w smpp.ResponseWriter, r *smpp.Request) {
+	if c, ok := r.PDU.(*smpp.CancelSM); ok {
+		f.mu.Lock()
+		f.cancels = append(f.cancels, c)
+		f.mu.Unlock()
+		w.Respond(&smpp.CancelSMResp{})
+		return
+	}
 	sm, ok := r.PDU.(*smpp.SubmitSM)
 	if !ok {
 		w.Respond(smpp.NewResponse(r.PDU.CommandID(), 0, smpp.StatusRxPAppn))
@@ -437,9 +446,79 @@ func (f *scriptedSMSC) receiptStatuses() []smpp.Status {
 }
 
 func startScripted(t *testing.T, script ...partAnswer) (*scriptedSMSC, *LegacyDispatcher) {
+	return startScriptedWith(t, LegacyConfig{}, script...)
+}
+
+func startScriptedWith(t *testing.T, cfg LegacyConfig, script ...partAnswer) (*scriptedSMSC, *LegacyDispatcher) {
 	f := &scriptedSMSC{t: t, script: script}
 	_, addr := startFakeSMSC(t, f.serve, nil)
-	return f, startLegacy(t, LegacyConfig{}, addr)
+	return f, startLegacy(t, cfg, addr)
+}
+
+// cancelled returns the message ids of the cancel_sm received so far.
+func (f *scriptedSMSC) cancelled() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for _, c := range f.cancels {
+		ids = append(ids, c.MessageID)
+	}
+	return ids
+}
+
+// A failed push's parts that the SMSC still holds are cancelled, with the
+// addresses their submits carried; a delivered push's are not, and
+// KeepPartsOnFailure keeps them as Kannel does.
+func TestLegacyCancelsPartsOfFailedPush(t *testing.T) {
+	held := partAnswer{} // accepted, no receipt yet
+	ok := partAnswer{receiptAfter: smpp.StateDelivered}
+	for _, tt := range []struct {
+		name   string
+		cfg    LegacyConfig
+		script []partAnswer
+		want   []string
+	}{
+		{"one part refused", LegacyConfig{}, []partAnswer{held, held, {status: smpp.StatusInvDstAdr}}, []string{"m1", "m2"}},
+		{"one part undeliverable", LegacyConfig{}, []partAnswer{held, {receiptAfter: smpp.StateUndeliverable, networkError: 1}, held}, []string{"m1", "m3"}},
+		{"kept as Kannel keeps them", LegacyConfig{KeepPartsOnFailure: true}, []partAnswer{held, held, {status: smpp.StatusInvDstAdr}}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, d := startScriptedWith(t, tt.cfg, tt.script...)
+			res := waitResult(t, submitAsync(t, d, SubmitRequest{MSISDN: "358401000050", Payload: pushPayload(300)}))
+			if res.Outcome != Failed {
+				t.Fatalf("result %+v, want failed", res)
+			}
+			if tt.want == nil {
+				// Give a wrong cancel the time to arrive.
+				time.Sleep(50 * time.Millisecond)
+			} else {
+				eventually(t, "the cancels", func() bool { return len(f.cancelled()) >= len(tt.want) })
+			}
+			got := f.cancelled()
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("cancelled %q, want %q", got, tt.want)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, c := range f.cancels {
+				sm := f.submits[0]
+				if c.SourceAddr != sm.SourceAddr || c.SourceAddrTON != sm.SourceAddrTON || c.DestinationAddr != sm.DestinationAddr ||
+					c.DestAddrTON != sm.DestAddrTON || c.DestAddrNPI != sm.DestAddrNPI {
+					t.Errorf("cancel_sm %+v does not address its part as the submit_sm did (%+v)", c, sm.ShortMessage)
+				}
+			}
+		})
+	}
+	// A delivered push cancels nothing.
+	f, d := startScripted(t, ok)
+	if res := waitResult(t, submitAsync(t, d, SubmitRequest{MSISDN: "358401000051", Payload: pushPayload(300)})); res.Outcome != Delivered {
+		t.Fatalf("result %+v", res)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := f.cancelled(); len(got) != 0 {
+		t.Errorf("a delivered push cancelled %q", got)
+	}
 }
 
 func TestLegacyReceiptBeforeResponse(t *testing.T) {

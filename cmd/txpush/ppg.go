@@ -76,6 +76,8 @@ type ppgSettings struct {
 	// submits each part store-and-forward, concluding from receipts).
 	Mode           string        `yaml:"mode"`
 	ReceiptTimeout time.Duration `yaml:"receipt_timeout"`
+	// KeepFailedParts leaves a failed push's other parts at the SMSC.
+	KeepFailedParts bool `yaml:"keep_failed_parts"`
 
 	// DeviceProfiles is a directory of UAProf documents, one per
 	// handset, named by its MSISDN (digits) with any extension.
@@ -132,6 +134,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.DurationVar(&s.IdleTimeout, "idle-timeout", s.IdleTimeout, "idle keep-alive connections are closed after")
 	fs.StringVar(&s.Mode, "mode", s.Mode, "transaction (one submit per push, the outcome in the response) or legacy (the PPG splits; store-and-forward with receipts, for SMSCs without transaction mode)")
 	fs.DurationVar(&s.ReceiptTimeout, "receipt-timeout", s.ReceiptTimeout, "legacy mode: how long a push waits for the receipts of all its parts (then outcome unknown)")
+	fs.BoolVar(&s.KeepFailedParts, "keep-failed-parts", s.KeepFailedParts, "legacy mode: leave at the SMSC the parts of a failed push that it still holds, as Kannel does (default: cancel_sm them)")
 	fs.StringVar(&s.DeviceProfiles, "device-profiles", s.DeviceProfiles, "`directory` of UAProf documents named by MSISDN (358401234567.rdf): they answer client capabilities queries and are matched against a push's capabilities entity")
 	fs.StringVar(&s.WAPGW, "wapgw", s.WAPGW, "also run the WAP gateway (pull proxy) on this `address`")
 	fs.Var((*stringList)(&s.WAPGWAllow), "wapgw-allow", "a destination the WAP gateway may fetch from (host, host:port, *.domain); repeatable")
@@ -204,15 +207,16 @@ func ppgDispatcher(set ppgSettings, log *slog.Logger, onResponse func(smpp.Comma
 		}), nil
 	case "legacy":
 		return ppg.NewLegacyDispatcher(ppg.LegacyConfig{
-			Addrs:          set.SMSC,
-			BindsPerAddr:   set.SMPP.Binds,
-			Bind:           bind,
-			TLSConfig:      tlsConfig,
-			SourceAddr:     set.SMPP.SourceAddr,
-			Window:         set.SMPP.Window,
-			ReceiptTimeout: set.ReceiptTimeout,
-			OnResponse:     onResponse,
-			Logger:         log.With("component", "legacy"),
+			Addrs:              set.SMSC,
+			BindsPerAddr:       set.SMPP.Binds,
+			Bind:               bind,
+			TLSConfig:          tlsConfig,
+			SourceAddr:         set.SMPP.SourceAddr,
+			Window:             set.SMPP.Window,
+			ReceiptTimeout:     set.ReceiptTimeout,
+			KeepPartsOnFailure: set.KeepFailedParts,
+			OnResponse:         onResponse,
+			Logger:             log.With("component", "legacy"),
 		}), nil
 	}
 	return nil, fmt.Errorf("--mode %q: want transaction or legacy", set.Mode)
