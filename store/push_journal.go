@@ -818,6 +818,21 @@ func (j *PushJournal) prepareFile(gen uint64) {
 	name := j.fileName(gen)
 	size := min(j.opts.CheckpointBytes+j.opts.CheckpointBytes/4, 64<<20)
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		j.mu.Lock()
+		_, ours := j.prepared[gen]
+		j.mu.Unlock()
+		if ours {
+			return // prepared by an earlier try of this checkpoint
+		}
+		// No record has gone to a generation after the current one: the
+		// file is a leftover, and records appended after its zeros would
+		// read as a torn frame.
+		if err := os.Remove(name); err != nil {
+			return
+		}
+		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	}
 	if err != nil {
 		return
 	}

@@ -271,11 +271,15 @@ func TestJournalWriteFailureSticks(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustInsertPush(t, j, testPush("pi", "1", 1, 1))
-	// The next file cannot be created: its name is taken by a directory.
+	// The next file cannot be created: its name is taken by a directory
+	// that is not empty.
 	j.mu.Lock()
 	next := j.gen + 1
 	j.mu.Unlock()
 	if err := os.Mkdir(j.fileName(next), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(j.fileName(next), "x"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.Checkpoint(context.Background()); err == nil {
@@ -408,4 +412,46 @@ func TestJournalLazyNotificationUpdate(t *testing.T) {
 	if owed := pendingNotifications(t, j); len(owed) != 0 {
 		t.Errorf("notifications owed after the removal: %v", owed)
 	}
+}
+
+// A file left where the next journal file goes (of a generation no record
+// has gone to) is replaced, not appended to: records after its contents
+// would read as a torn frame.
+func TestJournalReplacesLeftoverFile(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenSQLite(filepath.Join(dir, "ppg.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prefix := filepath.Join(dir, "ppg.db-pushes")
+	j, err := OpenPushJournal(db, prefix, JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := testPush("pi", "before", 1, 1)
+	mustInsertPush(t, j, before)
+	j.mu.Lock()
+	next := j.gen + 1
+	j.mu.Unlock()
+	if err := os.WriteFile(j.fileName(next), make([]byte, 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := testPush("pi", "after", 2, 1)
+	mustInsertPush(t, j, p)
+	stopWithoutCheckpoint(j)
+
+	r, err := OpenPushJournal(db, prefix, JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if st := r.Stats(); st.Dropped != 0 {
+		t.Errorf("%d octets dropped", st.Dropped)
+	}
+	checkStoredPush(t, r, before)
+	checkStoredPush(t, r, p)
 }
