@@ -51,6 +51,7 @@ type PushJournal struct {
 	db     *SQLite
 	prefix string // journal files are prefix.N
 	opts   JournalOptions
+	lock   *os.File // holds prefix.lock while the journal is open
 
 	mu         sync.Mutex
 	pushes     map[pushRef]*journalPush
@@ -161,8 +162,14 @@ func OpenPushJournal(db *SQLite, prefix string, opts JournalOptions) (*PushJourn
 		flusherDone: make(chan struct{}),
 		cpDone:      make(chan struct{}),
 	}
+	lock, err := lockJournal(prefix + ".lock")
+	if err != nil {
+		return nil, fmt.Errorf("store: opening push journal %s: %w", prefix, err)
+	}
+	j.lock = lock
 	ctx := context.Background()
 	if err := j.recover(ctx); err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("store: opening push journal %s: %w", prefix, err)
 	}
 	go j.flushLoop()
@@ -1033,6 +1040,7 @@ func (j *PushJournal) Close() error {
 	close(j.cpWake)
 	<-j.flusherDone
 	<-j.cpDone
+	defer j.lock.Close()
 	j.cpMu.Lock()
 	defer j.cpMu.Unlock()
 	j.mu.Lock()

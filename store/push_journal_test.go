@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -153,6 +154,7 @@ func stopWithoutCheckpoint(j *PushJournal) {
 	close(j.cpWake)
 	<-j.flusherDone
 	<-j.cpDone
+	j.lock.Close() // as the process's end would
 }
 
 // copyJournal copies the journal files with prefix into dir, where a
@@ -454,4 +456,31 @@ func TestJournalReplacesLeftoverFile(t *testing.T) {
 	}
 	checkStoredPush(t, r, before)
 	checkStoredPush(t, r, p)
+}
+
+// A journal is one process's: a second open of it fails, and saying so,
+// until the first is closed.
+func TestJournalOpenedOnce(t *testing.T) {
+	dir := t.TempDir()
+	j := openTestJournal(t, dir, JournalOptions{})
+	db2, err := OpenSQLite(filepath.Join(dir, "ppg.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	prefix := filepath.Join(dir, "ppg.db-pushes")
+	if j2, err := OpenPushJournal(db2, prefix, JournalOptions{}); err == nil || !strings.Contains(err.Error(), "another process") {
+		if j2 != nil {
+			j2.Close()
+		}
+		t.Fatalf("second open: %v, want refused as in use", err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j2, err := OpenPushJournal(db2, prefix, JournalOptions{})
+	if err != nil {
+		t.Fatalf("open after the first closed: %v", err)
+	}
+	j2.Close()
 }
