@@ -31,8 +31,10 @@ import (
 // `txpush bench` measures the real daemons in real time: it starts
 // `txpush smsc` and `txpush ppg` as child processes on loopback, posts PAP
 // pushes to the PPG, receives their result notifications, and reads each
-// child's CPU time and peak memory from /proc, so that the load
-// generator's own work is not counted against the components.
+// child's CPU time and peak memory (the SMSC's from /proc at the end of the
+// run, the PPG's when it has shut down, its store's last checkpoint
+// included), so that the load generator's own work is not counted against
+// the components.
 
 // benchSettings are the flags of `txpush bench`.
 type benchSettings struct {
@@ -326,9 +328,20 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	load.run(ctx)
 	load.waitNotifications(ctx, set.Wait+2*time.Duration(set.Segments)*set.Hold)
 	rep := load.report()
+	// The PPG's work for the run ends with its shutdown, where the push
+	// journal's last checkpoint writes what the run left to SQLite: its
+	// usage is read once it has exited.
+	ppgDuring := ppgProc.failure()
+	var ppgAfter procUsage
+	if ppgDuring == nil {
+		ppgProc.stop()
+		ppgAfter = exitUsage(ppgProc.cmd.ProcessState)
+	}
 	for i, p := range procs {
-		after, err := readProcUsage(p.cmd.Process.Pid)
-		if err != nil {
+		var after procUsage
+		if p == ppgProc && ppgDuring == nil {
+			after = ppgAfter
+		} else if after, err = readProcUsage(p.cmd.Process.Pid); err != nil {
 			return nil, err
 		}
 		c := componentUsage{
@@ -345,12 +358,22 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	if set.KeepDir {
 		rep.Dir = dir
 	}
-	for _, p := range procs {
-		if err := p.failure(); err != nil {
-			fmt.Fprintln(logw, err)
-		}
+	if ppgDuring != nil {
+		fmt.Fprintln(logw, ppgDuring)
+	}
+	if err := smscProc.failure(); err != nil {
+		fmt.Fprintln(logw, err)
 	}
 	return rep, nil
+}
+
+// exitUsage is the CPU time and peak memory of a process that has exited.
+func exitUsage(ps *os.ProcessState) procUsage {
+	u := procUsage{cpu: (ps.UserTime() + ps.SystemTime()).Seconds()}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		u.peakRSS = ru.Maxrss // KiB on Linux
+	}
+	return u
 }
 
 // child is a txpush daemon running in a child process.

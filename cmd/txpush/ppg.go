@@ -40,10 +40,12 @@ type ppgSettings struct {
 	SMSC  []string `yaml:"smsc"`
 	Store string   `yaml:"store"`
 	// StoreJournal puts the push journal in front of the SQLite store.
-	StoreJournal bool         `yaml:"store_journal"`
-	PIs          []piSettings `yaml:"pis"`
-	piFlags      stringList
-	LogLevel     string `yaml:"log_level"`
+	StoreJournal bool `yaml:"store_journal"`
+	// StoreCheckpointMiB is the journal's size that starts a checkpoint.
+	StoreCheckpointMiB int          `yaml:"store_checkpoint_mib"`
+	PIs                []piSettings `yaml:"pis"`
+	piFlags            stringList
+	LogLevel           string `yaml:"log_level"`
 
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
@@ -89,6 +91,7 @@ func defaultPPGSettings() ppgSettings {
 	s.PAP = "127.0.0.1:8080"
 	s.Store = "txpush-ppg.db"
 	s.StoreJournal = true
+	s.StoreCheckpointMiB = 8
 	s.LogLevel = "info"
 	s.SMPP.SystemID = "ppg"
 	s.SMPP.Binds = 1
@@ -110,6 +113,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.StringVar(&s.PAP, "pap", s.PAP, "HTTP listen `address` for PAP (served at /pap and /wappush)")
 	fs.Var((*stringList)(&s.SMSC), "smsc", "SMPP `address` of a push SMSC; repeatable (pushes are spread over them)")
 	fs.StringVar(&s.Store, "store", s.Store, "SQLite `file` for pushes and owed notifications")
+	fs.IntVar(&s.StoreCheckpointMiB, "store-checkpoint-mib", s.StoreCheckpointMiB, "with the journal: write to SQLite once this many MiB of journal have gathered (smaller: shorter bursts of work, a shorter latency tail at low rates; larger: less work per push)")
 	fs.BoolVar(&s.StoreJournal, "store-journal", s.StoreJournal, "append every change of a push to a journal (FILE-pushes.N, flushed before it is acknowledged) and write to SQLite in checkpoints; false writes each change to SQLite")
 	fs.Var(&s.piFlags, "pi", "a PI account `name:password`; repeatable. With none, PIs are served from loopback only")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
@@ -238,7 +242,11 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	collectors := []prometheus.Collector{metrics.NewStoreCollector(db.Stats), commitTimes.Collector()}
 	if set.StoreJournal {
 		flushTimes := metrics.NewJournalFlushTimes()
-		j, err := store.OpenPushJournal(db, set.Store+"-pushes", store.JournalOptions{OnFlush: flushTimes.Observe})
+		if set.StoreCheckpointMiB <= 0 {
+			return fmt.Errorf("--store-checkpoint-mib %d: want at least 1", set.StoreCheckpointMiB)
+		}
+		j, err := store.OpenPushJournal(db, set.Store+"-pushes", store.JournalOptions{
+			OnFlush: flushTimes.Observe, CheckpointBytes: int64(set.StoreCheckpointMiB) << 20})
 		if err != nil {
 			return err
 		}
