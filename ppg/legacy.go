@@ -141,10 +141,9 @@ var _ Dispatcher = (*LegacyDispatcher)(nil)
 // legacyPush is one push in flight: its parts' ids and what has been
 // learnt of them. It is guarded by the dispatcher's mutex.
 type legacyPush struct {
-	done   func(SubmitResult)
-	addr   int // index of the SMSC address the parts went to
-	msisdn string
-	split  SplitPush
+	done  func(SubmitResult)
+	addr  int // index of the SMSC address the parts went to
+	split SplitPush
 
 	ids       []string // per part, "" until its submit_sm_resp
 	delivered []bool   // per part
@@ -278,7 +277,7 @@ func (d *LegacyDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 		done(SubmitResult{Outcome: Busy, Err: smpp.ErrNotBound})
 		return
 	}
-	p := &legacyPush{done: done, addr: addr, msisdn: req.MSISDN, allBusy: true}
+	p := &legacyPush{done: done, addr: addr, allBusy: true}
 	// The reference stays reserved while the handset may still be
 	// reassembling: until the receipts are given up on, and then as long
 	// again as a handset keeps parts.
@@ -327,8 +326,6 @@ func (d *LegacyDispatcher) track(p *legacyPush) error {
 	p.timer = d.cfg.Clock.AfterFunc(d.cfg.ReceiptTimeout, func() { d.receiptTimeout(p) })
 	return nil
 }
-
-// session picks the next bound session, round-robin, and the index of its
 
 // The addressing of the parts: the PPG's alphanumeric name to an
 // international number.
@@ -528,11 +525,11 @@ func (d *LegacyDispatcher) cancelParts(p *legacyPush, ids []string) {
 	}
 	s := d.binds.sessionTo(p.addr)
 	if s == nil {
-		d.log.Warn("ppg: cannot cancel the parts of a failed push: no bind to its SMSC", "msisdn", p.msisdn, "parts", ids)
+		d.log.Warn("ppg: cannot cancel the parts of a failed push: no bind to its SMSC", "msisdn", p.split.msisdn, "parts", ids)
 		return
 	}
 	for _, id := range ids {
-		c := d.partCancel(p.msisdn, id)
+		c := d.partCancel(p.split.msisdn, id)
 		err := s.SendAsync(context.Background(), c, func(_ smpp.PDU, err error) {
 			if err != nil {
 				d.log.Debug("ppg: cancel_sm of a failed push's part", "message_id", id, "err", err)

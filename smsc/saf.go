@@ -830,14 +830,25 @@ func (e *SAFEngine) send(en *safEntry, segs []radio.SMS, i int) {
 
 // expireAtGate ends en's attempt as expired if its validity has ended.
 func (e *SAFEngine) expireAtGate(en *safEntry) bool {
+	return e.endAttempt(en, func(m *store.Message, now time.Time) bool {
+		if !expired(m, now) {
+			return false
+		}
+		m.State, m.DoneAt = store.Expired, now
+		return true
+	})
+}
+
+// endAttempt ends en's attempt without an SMS when final, which sets the
+// message's final state under the engine's lock, says so: the message is
+// finished, stored and its lane moved on.
+func (e *SAFEngine) endAttempt(en *safEntry, final func(m *store.Message, now time.Time) bool) bool {
 	e.mu.Lock()
-	now := e.clk.Now()
-	l, m := en.lane, en.m
-	if !expired(m, now) {
+	l := en.lane
+	if !final(en.m, e.clk.Now()) {
 		e.mu.Unlock()
 		return false
 	}
-	m.State, m.DoneAt = store.Expired, now
 	e.finishLocked(en)
 	e.mu.Unlock()
 	e.storeFinal(en)
@@ -910,13 +921,10 @@ func (e *SAFEngine) segmentDone(en *safEntry, segs []radio.SMS, i int, r radio.R
 // unsplittable ends an attempt whose message Segments could not split:
 // that will not change at a retry, so the message is undeliverable.
 func (e *SAFEngine) unsplittable(en *safEntry) {
-	e.mu.Lock()
-	l, m := en.lane, en.m
-	m.State, m.DoneAt, m.LastError = store.Undeliverable, e.clk.Now(), unsplittableErrorCode
-	e.finishLocked(en)
-	e.mu.Unlock()
-	e.storeFinal(en)
-	e.release(l)
+	e.endAttempt(en, func(m *store.Message, now time.Time) bool {
+		m.State, m.DoneAt, m.LastError = store.Undeliverable, now, unsplittableErrorCode
+		return true
+	})
 }
 
 // release ends l's attempt, once its outcome has been handed to the store,

@@ -89,14 +89,21 @@ func (c *committer) submit(w write) {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
-		if w.done != nil {
-			go w.done(ErrClosed)
-		}
+		refuse(w.done, ErrClosed)
 		return
 	}
 	c.queue = append(c.queue, w)
 	c.mu.Unlock()
 	c.signal()
+}
+
+// refuse reports err to the done of a write that is not taken, on a
+// goroutine of its own, so that a caller holding a lock that done also
+// takes cannot deadlock.
+func refuse(done func(error), err error) {
+	if done != nil {
+		go done(err)
+	}
 }
 
 // do queues a write and waits for its outcome.

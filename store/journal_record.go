@@ -197,25 +197,21 @@ func (r *journalReader) fail(field, reason string) {
 }
 
 func (r *journalReader) uvarint(field string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail(field, "not a uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return readVar(r, field, "not a uvarint", binary.Uvarint)
 }
 
 func (r *journalReader) varint(field string) int64 {
+	return readVar(r, field, "not a varint", binary.Varint)
+}
+
+// readVar reads one variable-length integer with decode.
+func readVar[T int64 | uint64](r *journalReader, field, bad string, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.fail(field, "not a varint")
+		r.fail(field, bad)
 		return 0
 	}
 	r.b = r.b[n:]

@@ -130,3 +130,61 @@ func (e *CorruptPushError) Error() string {
 	}
 	return fmt.Sprintf("store: %s: column %s holds %d, want %s", where, e.Column, e.Value, e.Want)
 }
+
+// The refusals of a delivery update, worded the same by every push store.
+
+func deliveryDoing(u *DeliveryUpdate) string {
+	return fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID))
+}
+
+func errNoSuchPush(u *DeliveryUpdate) error {
+	return fmt.Errorf("store: %s: no such push: %w", deliveryDoing(u), ErrNotFound)
+}
+
+func errNoSuchDelivery(u *DeliveryUpdate) error {
+	return fmt.Errorf("store: %s: the push has no such delivery: %w", deliveryDoing(u), ErrNotFound)
+}
+
+func errDeliveryFinal(u *DeliveryUpdate, st DeliveryState) error {
+	return fmt.Errorf("store: %s (%v): %w", deliveryDoing(u), st, ErrFinal)
+}
+
+func errNotificationOwed(u *DeliveryUpdate) error {
+	return fmt.Errorf("store: %s: a notification for index %d is already owed: %w",
+		deliveryDoing(u), u.Notify.Index, ErrDuplicate)
+}
+
+// refuseDeliveryUpdate says why u cannot change p (nil: the store has no
+// such push), in the order every store checks: the push, the index, a
+// final state, then a notification already owed for u.Notify's index
+// (owed says whether one is). It returns nil when u may be applied.
+func refuseDeliveryUpdate(p *Push, u *DeliveryUpdate, owed bool) error {
+	switch {
+	case p == nil:
+		return errNoSuchPush(u)
+	case u.Index >= len(p.Deliveries):
+		return errNoSuchDelivery(u)
+	}
+	if st := p.Deliveries[u.Index].State; st.Final() {
+		return errDeliveryFinal(u, st)
+	}
+	if u.Notify != nil && owed {
+		return errNotificationOwed(u)
+	}
+	return nil
+}
+
+// notificationDoing names the change u makes, for errors.
+func notificationDoing(u *NotificationUpdate) string {
+	doing := "rescheduling"
+	if u.Done {
+		doing = "removing"
+	}
+	return fmt.Sprintf("%s notification %d of %s", doing, u.Index, pushName(u.PI, u.PushID))
+}
+
+// errNotificationNotOwed refuses an update of a notification the store
+// does not owe.
+func errNotificationNotOwed(u *NotificationUpdate) error {
+	return fmt.Errorf("store: %s: %w", notificationDoing(u), ErrNotFound)
+}

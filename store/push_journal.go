@@ -185,30 +185,21 @@ func OpenPushJournal(db *SQLite, prefix string, opts JournalOptions) (*PushJourn
 
 // journalFiles lists the generations of the journal files that exist.
 func journalFiles(prefix string) ([]uint64, error) {
-	names, err := filepath.Glob(globEscape(prefix) + ".*")
+	entries, err := os.ReadDir(filepath.Dir(prefix))
 	if err != nil {
 		return nil, err
 	}
+	base := filepath.Base(prefix) + "."
 	var gens []uint64
-	for _, name := range names {
-		if g, err := strconv.ParseUint(strings.TrimPrefix(name, prefix+"."), 10, 64); err == nil {
-			gens = append(gens, g)
+	for _, e := range entries {
+		if rest, ok := strings.CutPrefix(e.Name(), base); ok {
+			if g, err := strconv.ParseUint(rest, 10, 64); err == nil {
+				gens = append(gens, g)
+			}
 		}
 	}
 	slices.Sort(gens)
 	return gens, nil
-}
-
-// globEscape quotes the characters filepath.Match gives a meaning to.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func (j *PushJournal) fileName(gen uint64) string {
@@ -387,14 +378,6 @@ func signal(c chan struct{}) {
 	}
 }
 
-// refuse calls done with err on a goroutine of its own, as the SQLite store
-// does, so that a caller holding a lock done takes cannot deadlock.
-func refuse(done func(error), err error) {
-	if done != nil {
-		go done(err)
-	}
-}
-
 // awaitWrite starts a write that reports to done, unless ctx has ended,
 // and waits for its outcome: nil means durable.
 func awaitWrite(ctx context.Context, start func(done func(error)) error) error {
@@ -510,46 +493,41 @@ func (j *PushJournal) updateDelivery(u DeliveryUpdate, done func(error)) error {
 		u.Notify = storedNotification(u.Notify)
 	}
 	u.Delivery = storedDelivery(u.Delivery)
-	doing := func() string { return fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID)) }
 	ref := pushRef{u.PI, u.PushID}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.unusableLocked(); err != nil {
 		return err
 	}
+	var nref notificationRef
+	owed := false
+	if u.Notify != nil {
+		nref = notificationRef{ref, u.Notify.Index}
+		_, owed = j.notes[nref]
+	}
 	jp, ok := j.pushes[ref]
 	if !ok {
 		// Every open push is in memory: this one is final, or unknown.
 		// Which one it is needs a read, on this rare path only.
 		p, err := j.db.GetPush(context.Background(), u.PI, u.PushID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return fmt.Errorf("store: %s: no such push: %w", doing(), ErrNotFound)
-		case err != nil:
-			return fmt.Errorf("store: %s: %w", doing(), err)
-		case u.Index >= len(p.Deliveries):
-			return fmt.Errorf("store: %s: the push has no such delivery: %w", doing(), ErrNotFound)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("store: %s: %w", deliveryDoing(&u), err)
 		}
-		return fmt.Errorf("store: %s (%v): %w", doing(), p.Deliveries[u.Index].State, ErrFinal)
+		if err := refuseDeliveryUpdate(p, &u, owed); err != nil {
+			return err
+		}
+		return fmt.Errorf("store: %s: the push is open in the database but not in memory", deliveryDoing(&u))
 	}
-	if u.Index >= len(jp.p.Deliveries) {
-		return fmt.Errorf("store: %s: the push has no such delivery: %w", doing(), ErrNotFound)
-	}
-	d := &jp.p.Deliveries[u.Index]
-	if d.State.Final() {
-		return fmt.Errorf("store: %s (%v): %w", doing(), d.State, ErrFinal)
+	if err := refuseDeliveryUpdate(jp.p, &u, owed); err != nil {
+		return err
 	}
 	if u.Notify != nil {
-		nref := notificationRef{ref, u.Notify.Index}
-		if _, owed := j.notes[nref]; owed {
-			return fmt.Errorf("store: %s: a notification for index %d is already owed: %w", doing(), nref.index, ErrDuplicate)
-		}
 		j.notes[nref] = &journalNote{n: u.Notify}
 		if _, ok := j.dirtyNotes[nref]; !ok {
 			j.dirtyNotes[nref] = false
 		}
 	}
-	setDelivery(d, u.Delivery)
+	setDelivery(&jp.p.Deliveries[u.Index], u.Delivery)
 	jp.version++
 	j.dirtyPush[ref] = struct{}{}
 	j.appendLocked(func(b []byte) []byte { return appendJournalDeliveryUpdate(b, &u) }, done, false)
@@ -579,10 +557,6 @@ func (j *PushJournal) updateNotification(u NotificationUpdate, done func(error),
 		return err
 	}
 	u.NextAttempt = storedTime(u.NextAttempt)
-	doing := "rescheduling"
-	if u.Done {
-		doing = "removing"
-	}
 	nref := notificationRef{pushRef{u.PI, u.PushID}, u.Index}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -592,7 +566,7 @@ func (j *PushJournal) updateNotification(u NotificationUpdate, done func(error),
 	jn, ok := j.notes[nref]
 	switch {
 	case !ok:
-		return fmt.Errorf("store: %s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), ErrNotFound)
+		return errNotificationNotOwed(&u)
 	case u.Done:
 		delete(j.notes, nref)
 		j.dirtyNotes[nref] = j.dirtyNotes[nref] || jn.snapshotted
@@ -986,18 +960,24 @@ func (j *PushJournal) checkpoint(ctx context.Context, force bool) error {
 		j.evictions++
 	}
 	j.mu.Unlock()
+	j.checkpoints.Add(1)
+	if err := j.removeFiles(remove); err != nil {
+		// Harmless for the state (replaying them is), but say so.
+		return fmt.Errorf("store: push journal checkpoint: removing old files: %w", err)
+	}
+	return nil
+}
+
+// removeFiles removes the journal files of the generations gens, which
+// SQLite holds in full.
+func (j *PushJournal) removeFiles(gens []uint64) error {
 	var errs []error
-	for _, gen := range remove {
+	for _, gen := range gens {
 		if err := os.Remove(j.fileName(gen)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
-	j.checkpoints.Add(1)
-	if len(errs) > 0 {
-		// Harmless for the state (replaying them is), but say so.
-		return fmt.Errorf("store: push journal checkpoint: removing old files: %w", errors.Join(errs...))
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // snapshotLocked takes what a checkpoint writes and clears the marks. It
@@ -1054,11 +1034,5 @@ func (j *PushJournal) Close() error {
 	if err := j.db.commit.doConn(context.Background(), j.db.checkpointWrite(pushes, notes)); err != nil {
 		return fmt.Errorf("store: push journal checkpoint at close: %w", err)
 	}
-	var errs []error
-	for _, gen := range files {
-		if err := os.Remove(j.fileName(gen)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return j.removeFiles(files)
 }

@@ -110,32 +110,23 @@ func (s *PushMemory) updateDelivery(u DeliveryUpdate) error {
 	if u.Notify != nil {
 		notification = storedNotification(u.Notify)
 	}
-	doing := func() string { return fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID)) }
 	ref := pushRef{u.PI, u.PushID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.pushes[ref]
-	switch {
-	case !ok:
-		return fmt.Errorf("store: %s: no such push: %w", doing(), ErrNotFound)
-	case u.Index >= len(p.Deliveries):
-		return fmt.Errorf("store: %s: the push has no such delivery: %w", doing(), ErrNotFound)
+	p := s.pushes[ref]
+	var nref notificationRef
+	owed := false
+	if notification != nil {
+		nref = notificationRef{ref, notification.Index}
+		_, owed = s.notifications[nref]
 	}
-	d := &p.Deliveries[u.Index]
-	if d.State.Final() {
-		return fmt.Errorf("store: %s (%v): %w", doing(), d.State, ErrFinal)
+	if err := refuseDeliveryUpdate(p, &u, owed); err != nil {
+		return err
 	}
 	if notification != nil {
-		nref := notificationRef{ref, notification.Index}
-		if _, owed := s.notifications[nref]; owed {
-			return fmt.Errorf("store: %s: a notification for index %d is already owed: %w",
-				doing(), nref.index, ErrDuplicate)
-		}
 		s.notifications[nref] = notification
 	}
-	address, msisdn := d.Address, d.MSISDN
-	*d = storedDelivery(u.Delivery)
-	d.Address, d.MSISDN = address, msisdn
+	setDelivery(&p.Deliveries[u.Index], u.Delivery)
 	return nil
 }
 
@@ -160,17 +151,13 @@ func (s *PushMemory) updateNotification(u NotificationUpdate) error {
 	if err := checkNotificationUpdate(&u); err != nil {
 		return err
 	}
-	doing := "rescheduling"
-	if u.Done {
-		doing = "removing"
-	}
 	ref := notificationRef{pushRef{u.PI, u.PushID}, u.Index}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, ok := s.notifications[ref]
 	switch {
 	case !ok:
-		return fmt.Errorf("store: %s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), ErrNotFound)
+		return errNotificationNotOwed(&u)
 	case u.Done:
 		delete(s.notifications, ref)
 	default:

@@ -214,12 +214,7 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 		for i := range pushes {
 			c := &pushes[i]
 			p := &c.p
-			open, doneAt := pushProgress(p.Deliveries)
-			args := namedValues(
-				p.PI, p.PushID, micros(p.ReceivedAt), nonNil(p.Control), p.ContentType, nonNil(p.Content),
-				p.NotifyTo, int64(p.Priority), micros(p.DeliverAfter), micros(p.DeliverBefore),
-				int64(open), micros(doneAt),
-			)
+			args := pushRowArgs(p)
 			// A push not yet written takes the cheaper plain inserts; one
 			// written before, or replayed and perhaps written, is upserted.
 			inserted := false
@@ -243,12 +238,8 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 			if inserted {
 				stmt = stmts[stmtInsertDelivery]
 			}
-			for i, d := range p.Deliveries {
-				_, err := stmt.ExecContext(ctx, namedValues(
-					key[0], int64(i), d.Address, d.MSISDN, int64(d.State), int64(d.Attempts), int64(d.Ref),
-					d.MessageID, int64(d.Code), d.Desc, micros(d.NextAttempt), micros(d.UpdatedAt),
-				))
-				if err != nil {
+			for i := range p.Deliveries {
+				if _, err := stmt.ExecContext(ctx, deliveryRowArgs(key[0], i, &p.Deliveries[i])); err != nil {
 					return fmt.Errorf("writing delivery %d of %s: %w", i, pushName(p.PI, p.PushID), err)
 				}
 			}
@@ -275,9 +266,7 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 func (s *SQLite) InsertPushAsync(p *Push, done func(error)) {
 	apply, err := s.insertPushWrite(p)
 	if err != nil {
-		if done != nil {
-			go done(err)
-		}
+		refuse(done, err)
 		return
 	}
 	s.commit.submit(write{applyConn: apply, done: done})
@@ -299,20 +288,12 @@ func (s *SQLite) insertPushWrite(p *Push) (func(context.Context, any) error, err
 	if err := checkPush(p); err != nil {
 		return nil, err
 	}
-	open, doneAt := pushProgress(p.Deliveries)
-	pushArgs := namedValues(
-		p.PI, p.PushID, micros(p.ReceivedAt), nonNil(p.Control), p.ContentType, nonNil(p.Content),
-		p.NotifyTo, int64(p.Priority), micros(p.DeliverAfter), micros(p.DeliverBefore),
-		int64(open), micros(doneAt),
-	)
+	pushArgs := pushRowArgs(p)
 	// The first value of each delivery's row, its push's key, is known
 	// only once the push row is in.
 	deliveryArgs := make([][]driver.NamedValue, len(p.Deliveries))
-	for i, d := range p.Deliveries {
-		deliveryArgs[i] = namedValues(
-			nil, int64(i), d.Address, d.MSISDN, int64(d.State), int64(d.Attempts), int64(d.Ref),
-			d.MessageID, int64(d.Code), d.Desc, micros(d.NextAttempt), micros(d.UpdatedAt),
-		)
+	for i := range p.Deliveries {
+		deliveryArgs[i] = deliveryRowArgs(nil, i, &p.Deliveries[i])
 	}
 	pi, pushID := p.PI, p.PushID
 	return func(ctx context.Context, conn any) error {
@@ -336,6 +317,25 @@ func (s *SQLite) insertPushWrite(p *Push) (func(context.Context, any) error, err
 		}
 		return nil
 	}, nil
+}
+
+// pushRowArgs are the values of p's ppg_push row, in insertPush's order.
+func pushRowArgs(p *Push) []driver.NamedValue {
+	open, doneAt := pushProgress(p.Deliveries)
+	return namedValues(
+		p.PI, p.PushID, micros(p.ReceivedAt), nonNil(p.Control), p.ContentType, nonNil(p.Content),
+		p.NotifyTo, int64(p.Priority), micros(p.DeliverAfter), micros(p.DeliverBefore),
+		int64(open), micros(doneAt),
+	)
+}
+
+// deliveryRowArgs are the values of the ppg_delivery row of delivery i,
+// in insertDelivery's order; key is its push's push_key.
+func deliveryRowArgs(key driver.Value, i int, d *Delivery) []driver.NamedValue {
+	return namedValues(
+		key, int64(i), d.Address, d.MSISDN, int64(d.State), int64(d.Attempts), int64(d.Ref),
+		d.MessageID, int64(d.Code), d.Desc, micros(d.NextAttempt), micros(d.UpdatedAt),
+	)
 }
 
 // pushProgress returns how many of deliveries are open and when the last of
@@ -364,9 +364,7 @@ func pushProgress(deliveries []Delivery) (open int, doneAt time.Time) {
 // ErrFinal even while the winner's notification is still owed.
 func (s *SQLite) UpdateDeliveryAsync(u DeliveryUpdate, done func(error)) {
 	if err := checkDeliveryUpdate(&u); err != nil {
-		if done != nil {
-			go done(err)
-		}
+		refuse(done, err)
 		return
 	}
 	s.commit.submit(write{applyConn: s.updateDeliveryWrite(u), done: done})
@@ -407,7 +405,7 @@ func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, any
 		if err != nil {
 			return err
 		}
-		doing := func() string { return fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID)) }
+		doing := func() string { return deliveryDoing(&u) }
 		if notifyArgs != nil {
 			n, _, err := execRows(ctx, stmts[stmtInsertNotification], notifyArgs)
 			switch {
@@ -418,8 +416,7 @@ func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, any
 				if err := s.whyNotOpen(ctx, stmts, u); err != nil {
 					return err
 				}
-				return reject(fmt.Errorf("store: %s: a notification for index %d is already owed: %w",
-					doing(), u.Notify.Index, ErrDuplicate))
+				return reject(errNotificationOwed(&u))
 			}
 		}
 		n, _, err := execRows(ctx, stmts[stmtUpdateDelivery], deliveryArgs)
@@ -452,16 +449,15 @@ func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, any
 // (unknown push or index, final, or a corrupt state), a database error, or
 // nil if it is open after all.
 func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpdate) error {
-	doing := fmt.Sprintf("updating delivery %d of %s", u.Index, pushName(u.PI, u.PushID))
 	row := make([]driver.Value, 2) // push_key, state
 	found, err := queryRow(ctx, stmts[stmtDeliveryState], namedValues(int64(u.Index), u.PI, u.PushID), row)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%s: reading its state: %w", doing, err)
+		return fmt.Errorf("%s: reading its state: %w", deliveryDoing(&u), err)
 	case !found:
-		return reject(fmt.Errorf("store: %s: no such push: %w", doing, ErrNotFound))
+		return reject(errNoSuchPush(&u))
 	case row[1] == nil:
-		return reject(fmt.Errorf("store: %s: the push has no such delivery: %w", doing, ErrNotFound))
+		return reject(errNoSuchDelivery(&u))
 	}
 	state, ok := row[1].(int64)
 	if !ok || !DeliveryState(state).Valid() || int64(DeliveryState(state)) != state {
@@ -473,7 +469,7 @@ func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpd
 			Column: "state", Value: value, Want: "a delivery state, 1 to 8"})
 	}
 	if old := DeliveryState(state); old.Final() {
-		return reject(fmt.Errorf("store: %s (%v): %w", doing, old, ErrFinal))
+		return reject(errDeliveryFinal(&u, old))
 	}
 	return nil
 }
@@ -483,9 +479,7 @@ func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpd
 // notification is ErrNotFound.
 func (s *SQLite) UpdateNotificationAsync(u NotificationUpdate, done func(error)) {
 	if err := checkNotificationUpdate(&u); err != nil {
-		if done != nil {
-			go done(err)
-		}
+		refuse(done, err)
 		return
 	}
 	s.commit.submit(write{applyConn: s.updateNotificationWrite(u), done: done})
@@ -500,10 +494,10 @@ func (s *SQLite) UpdateNotification(ctx context.Context, u NotificationUpdate) e
 }
 
 func (s *SQLite) updateNotificationWrite(u NotificationUpdate) func(context.Context, any) error {
-	doing, stmt, args := "rescheduling", stmtRescheduleNotification,
+	stmt, args := stmtRescheduleNotification,
 		namedValues(int64(u.Attempts), micros(u.NextAttempt), u.PI, u.PushID, int64(u.Index))
 	if u.Done {
-		doing, stmt, args = "removing", stmtDeleteNotification, namedValues(u.PI, u.PushID, int64(u.Index))
+		stmt, args = stmtDeleteNotification, namedValues(u.PI, u.PushID, int64(u.Index))
 	}
 	return func(ctx context.Context, conn any) error {
 		stmts, err := s.pushWrites.on(ctx, conn)
@@ -513,9 +507,9 @@ func (s *SQLite) updateNotificationWrite(u NotificationUpdate) func(context.Cont
 		n, _, err := execRows(ctx, stmts[stmt], args)
 		switch {
 		case err != nil:
-			return fmt.Errorf("%s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), err)
+			return fmt.Errorf("%s: %w", notificationDoing(&u), err)
 		case n == 0:
-			return reject(fmt.Errorf("store: %s notification %d of %s: %w", doing, u.Index, pushName(u.PI, u.PushID), ErrNotFound))
+			return reject(errNotificationNotOwed(&u))
 		}
 		return nil
 	}

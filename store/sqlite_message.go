@@ -42,9 +42,7 @@ const (
 func (s *SQLite) InsertAsync(m *Message, done func(error)) {
 	apply, err := s.insertWrite(m)
 	if err != nil {
-		if done != nil {
-			go done(err)
-		}
+		refuse(done, err)
 		return
 	}
 	s.commit.submit(write{apply: apply, done: done})
@@ -98,9 +96,7 @@ func messageRow(m *Message) []any {
 // UpdateAsync implements MessageStore.
 func (s *SQLite) UpdateAsync(u Update, done func(error)) {
 	if err := checkUpdate(&u); err != nil {
-		if done != nil {
-			go done(err)
-		}
+		refuse(done, err)
 		return
 	}
 	s.commit.submit(write{apply: updateWrite(u), done: done})

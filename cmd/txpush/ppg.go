@@ -231,6 +231,9 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	if err != nil {
 		return err
 	}
+	if set.StoreJournal && set.StoreCheckpointMiB <= 0 {
+		return fmt.Errorf("--store-checkpoint-mib %d: want at least 1", set.StoreCheckpointMiB)
+	}
 	commitTimes := metrics.NewStoreCommitTimes()
 	responseTimes := metrics.NewSMPPResponseTimes("ppg_smpp")
 	db, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
@@ -242,9 +245,6 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	collectors := []prometheus.Collector{metrics.NewStoreCollector(db.Stats), commitTimes.Collector()}
 	if set.StoreJournal {
 		flushTimes := metrics.NewJournalFlushTimes()
-		if set.StoreCheckpointMiB <= 0 {
-			return fmt.Errorf("--store-checkpoint-mib %d: want at least 1", set.StoreCheckpointMiB)
-		}
 		j, err := store.OpenPushJournal(db, set.Store+"-pushes", store.JournalOptions{
 			OnFlush: flushTimes.Observe, CheckpointBytes: int64(set.StoreCheckpointMiB) << 20})
 		if err != nil {
