@@ -28,7 +28,7 @@ func testLauncher(args []string) *exec.Cmd {
 }
 
 func TestBenchRunsThroughDaemons(t *testing.T) {
-	set := benchSettings{Pushes: 300, Concurrency: 16, Mode: "transaction", Segments: 2, Wait: 30 * time.Second, Tap: true}
+	set := benchSettings{Pushes: 300, Concurrency: 16, Mode: "transaction", Segments: 2, Wait: 30 * time.Second, Tap: true, SMSC: "txpush"}
 	var logs strings.Builder
 	rep, err := runBench(t.Context(), set, testLauncher, &logs)
 	if err != nil {
@@ -43,8 +43,8 @@ func TestBenchRunsThroughDaemons(t *testing.T) {
 	if rep.AcceptRate <= 0 || rep.CompleteRate <= 0 || rep.Seconds < rep.PostSeconds {
 		t.Errorf("accepted/s %v, completed/s %v, seconds %v < posting %v", rep.AcceptRate, rep.CompleteRate, rep.Seconds, rep.PostSeconds)
 	}
-	if len(rep.Components) != 2 || rep.Components[0].Name != "ppg" || rep.Components[1].Name != "smsc" {
-		t.Fatalf("components %+v, want ppg and smsc", rep.Components)
+	if len(rep.Components) != 3 || rep.Components[0].Name != "ppg" || rep.Components[1].Name != "smsc" || rep.Components[2].Name != "bench" {
+		t.Fatalf("components %+v, want ppg, smsc and bench", rep.Components)
 	}
 	// The PPG parses, stores and dispatches 300 pushes and posts 300
 	// notifications: that is tens of milliseconds of CPU at least, several
@@ -82,9 +82,18 @@ func TestBenchRunsThroughDaemons(t *testing.T) {
 	}
 }
 
+// With a hold the SMSC keeps each answer back (txpush smsc: the handsets
+// hold their deliver_sm; answer: the SMSC holds its submit_sm_resp): the
+// transactions are parked in the PPG and the 1001s are not held.
 func TestBenchHoldKeepsTransactionsParked(t *testing.T) {
+	for _, smsc := range []string{"txpush", "answer"} {
+		t.Run(smsc, func(t *testing.T) { testBenchHold(t, smsc) })
+	}
+}
+
+func testBenchHold(t *testing.T, smsc string) {
 	const hold = 200 * time.Millisecond
-	set := benchSettings{Pushes: 5, Concurrency: 5, Hold: hold, Mode: "transaction", Segments: 1, Wait: 30 * time.Second, Tap: true}
+	set := benchSettings{Pushes: 5, Concurrency: 5, Hold: hold, Mode: "transaction", Segments: 1, Wait: 30 * time.Second, Tap: true, SMSC: smsc}
 	var logs strings.Builder
 	rep, err := runBench(t.Context(), set, testLauncher, &logs)
 	if err != nil {
@@ -99,7 +108,7 @@ func TestBenchHoldKeepsTransactionsParked(t *testing.T) {
 	if got := rep.PostToNotified.Min; got < ms(hold) {
 		t.Errorf("fastest notification %.1f ms after its POST; want ≥ %v", got, hold)
 	}
-	if got := rep.PostToReassembled; got.Count != 5 || got.Min < ms(hold) {
+	if got := rep.PostToReassembled; smsc == "txpush" && (got.Count != 5 || got.Min < ms(hold)) {
 		t.Errorf("POST → reassembled %+v; want 5, none sooner than the hold %v", got, hold)
 	}
 	if got := rep.PostToAccepted.Max; got >= ms(hold) {
@@ -107,6 +116,29 @@ func TestBenchHoldKeepsTransactionsParked(t *testing.T) {
 	}
 	if rep.PostToSubmit.Count != 5 || rep.PostToSubmit.Max >= ms(hold) {
 		t.Errorf("POST → submit_sm %+v; want 5, all sooner than %v", rep.PostToSubmit, hold)
+	}
+}
+
+// By default the PPG submits to the bench's answering SMSC: no SMSC
+// process, no handsets, each submit timed as it arrives.
+func TestBenchAnsweringSMSC(t *testing.T) {
+	set := benchSettings{Pushes: 300, Concurrency: 16, Mode: "transaction", Segments: 2, Wait: 30 * time.Second}
+	var logs strings.Builder
+	rep, err := runBench(t.Context(), set, testLauncher, &logs)
+	if err != nil {
+		t.Fatalf("runBench: %v\n%s", err, logs.String())
+	}
+	if rep.SMSC != "answer" || rep.Accepted != 300 || rep.Delivered != 300 || rep.Missing+rep.Undelivered+rep.Refused+rep.Errors != 0 {
+		t.Fatalf("SMSC %q, accepted %d, delivered %d, missing %d; want answer, 300, 300, 0", rep.SMSC, rep.Accepted, rep.Delivered, rep.Missing)
+	}
+	if len(rep.Components) != 2 || rep.Components[0].Name != "ppg" || rep.Components[1].Name != "bench" {
+		t.Fatalf("components %+v, want ppg and bench", rep.Components)
+	}
+	if rep.PostToSubmit.Count != 300 || rep.PostToReassembled.Count != 0 {
+		t.Errorf("POST → submit_sm %+v, POST → reassembled %+v; want 300 and none", rep.PostToSubmit, rep.PostToReassembled)
+	}
+	if rep.PostToSubmit.Min >= rep.PostToNotified.Min || rep.PostToSubmit.Max >= rep.PostToNotified.Max {
+		t.Errorf("POST → submit_sm %+v not before POST → notification %+v", rep.PostToSubmit, rep.PostToNotified)
 	}
 }
 
@@ -135,6 +167,8 @@ func TestBenchFlagErrors(t *testing.T) {
 		{"--pushes", "10", "--duration", "1s"},
 		{"--segments", "4"},
 		{"--mode", "carrier-pigeon"},
+		{"--smsc", "carrier-pigeon"},
+		{"--mode", "legacy"}, // needs --smsc txpush
 		{"--concurrency", "0"},
 		{"--rate", "-1"},
 		{"extra"},
