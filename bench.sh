@@ -18,6 +18,7 @@ run -bench 'InsertGroupCommit|InsertUnbatched' ./store
 run -bench 'PushLifeCycleAsync' -benchtime 30000x ./store
 run -bench 'ReadRequest|ParseMessage' -benchmem ./pap
 run -bench 'PopulationReceive3' -benchmem ./handset
+run -bench 'HTTPServerFloor' -benchtime 100000x ./cmd/txpush
 run -bench 'Deliver' -benchmem ./radio
 txpush() { echo "\$ txpush $*"; go run ./cmd/txpush "$@" | sed -n '/^throughput/,$p'; echo; }
 txpush bench --pushes 20000

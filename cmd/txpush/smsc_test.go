@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(argv, os.Stdout, os.Stderr))
 	}
+	if kind := os.Getenv(floorServerEnv); kind != "" {
+		os.Exit(runFloorServer(kind))
+	}
 	os.Exit(m.Run())
 }
 
