@@ -629,7 +629,6 @@ type pushTimes struct {
 type benchLoad struct {
 	set      benchSettings
 	papURL   string
-	client   *http.Client
 	template pushTemplate
 	notify   *http.Server
 	tap      net.Listener // nil without --tap
@@ -661,11 +660,6 @@ func newBenchLoad(set benchSettings) (*benchLoad, error) {
 		set:    set,
 		pushes: make([]pushTimes, n),
 		notes:  make(chan struct{}, n),
-		client: &http.Client{Transport: &http.Transport{
-			MaxIdleConns:        set.Concurrency,
-			MaxIdleConnsPerHost: set.Concurrency,
-			IdleConnTimeout:     time.Minute,
-		}},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -686,7 +680,6 @@ func (l *benchLoad) close() {
 	if l.tap != nil {
 		l.tap.Close()
 	}
-	l.client.CloseIdleConnections()
 }
 
 func (l *benchLoad) since() int64 { return int64(time.Since(l.start)) }
@@ -737,10 +730,20 @@ func (l *benchLoad) run(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			poster, err := newPAPPoster(l.papURL, l.template.contentType)
+			if err != nil {
+				// Not a URL the PPG would print: every push fails.
+				for range indexes {
+					l.posted.Add(1)
+					l.errs.Add(1)
+				}
+				return
+			}
+			defer poster.close()
 			var body []byte
 			for i := range indexes {
 				body = l.template.body(body[:0], i)
-				l.post(ctx, i, body)
+				l.post(ctx, poster, i, body)
 			}
 		}()
 	}
@@ -780,23 +783,11 @@ func (l *benchLoad) feed(ctx context.Context, indexes chan<- int, end time.Time)
 }
 
 // post sends push i and records when it was answered 1001.
-func (l *benchLoad) post(ctx context.Context, i int, body []byte) {
+func (l *benchLoad) post(ctx context.Context, poster *papPoster, i int, body []byte) {
 	l.posted.Add(1)
 	p := &l.pushes[i]
 	p.posted.Store(l.since())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, l.papURL, bytes.NewReader(body))
-	if err != nil {
-		l.errs.Add(1)
-		return
-	}
-	req.Header.Set("Content-Type", l.template.contentType)
-	resp, err := l.client.Do(req)
-	if err != nil {
-		l.errs.Add(1)
-		return
-	}
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, pap.DefaultRequestLimit))
-	resp.Body.Close()
+	_, answer, err := poster.post(ctx, body)
 	at := l.since()
 	storeMax(&l.lastAnswer, at)
 	if err != nil {
