@@ -208,14 +208,15 @@ func (j *PushJournal) fileName(gen uint64) string {
 
 // recover loads the open state from SQLite and replays the journal files.
 func (j *PushJournal) recover(ctx context.Context) error {
-	var keys []pushRef
-	stored, err := j.db.pushKeys(ctx, func(pi, pushID string) { keys = append(keys, pushRef{pi, pushID}) })
+	// Counted first, so that the filter is sized before the ids stream
+	// into it, rather than every id copied to size it.
+	stored, err := j.db.pushCount(ctx)
 	if err != nil {
 		return err
 	}
 	j.stored = newKeyFilter(max(j.opts.ExpectedPushes, 4<<20, 2*stored))
-	for _, k := range keys {
-		j.stored.add(k.pi, k.pushID)
+	if err := j.db.pushKeys(ctx, j.stored.add); err != nil {
+		return err
 	}
 	err = j.db.OpenPushes(ctx, func(p *Push) error {
 		j.pushes[pushRef{p.PI, p.PushID}] = &journalPush{p: p, persisted: true}

@@ -76,6 +76,7 @@ const (
 		SET attempts = excluded.attempts, next_attempt = excluded.next_attempt`
 	selectPushStored = `SELECT 1 FROM ppg_push WHERE pi = ? AND push_id = ?`
 	selectPushKeys   = `SELECT pi, push_id FROM ppg_push`
+	countPushes      = `SELECT count(*) FROM ppg_push`
 
 	rescheduleNotification = `UPDATE ppg_notification SET attempts = ?, next_attempt = ?
 		WHERE pi = ? AND push_id = ? AND idx = ?`
@@ -183,22 +184,27 @@ func (s *SQLite) pushStored(ctx context.Context, pi, pushID string) (bool, error
 
 // pushKeys calls fn with the PI and push id of every stored push, and
 // returns how many there were.
-func (s *SQLite) pushKeys(ctx context.Context, fn func(pi, pushID string)) (int, error) {
+func (s *SQLite) pushKeys(ctx context.Context, fn func(pi, pushID string)) error {
 	rows, err := s.reader.QueryContext(ctx, selectPushKeys)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer rows.Close()
-	n := 0
 	for rows.Next() {
 		var pi, pushID string
 		if err := rows.Scan(&pi, &pushID); err != nil {
-			return n, err
+			return err
 		}
 		fn(pi, pushID)
-		n++
 	}
-	return n, rows.Err()
+	return rows.Err()
+}
+
+// pushCount returns how many pushes the store holds.
+func (s *SQLite) pushCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.reader.QueryRowContext(ctx, countPushes).Scan(&n)
+	return n, err
 }
 
 // checkpointWrite sets the rows of the pushes and notifications a push
