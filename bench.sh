@@ -22,6 +22,7 @@ run -bench 'HTTPServerFloor' -benchtime 100000x ./cmd/txpush
 run -bench 'Deliver' -benchmem ./radio
 txpush() { echo "\$ txpush $*"; go run ./cmd/txpush "$@" | sed -n '/^throughput/,$p'; echo; }
 txpush bench --pushes 20000
+txpush bench --pushes 20000 --notify=false
 txpush bench --pushes 20000 --hold 2s
 txpush bench --rate 1000 --duration 10s
 txpush bench --pushes 20000 --smsc txpush

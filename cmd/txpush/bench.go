@@ -49,6 +49,8 @@ type benchSettings struct {
 	KeepDir     bool
 	JSON        bool
 	Tap         bool
+	// NoNotify asks for no result notifications (--notify=false).
+	NoNotify bool
 	// SMSC is "answer" (the bench's own SMSC answers every submit at once)
 	// or "txpush" (a txpush smsc process, with the bench's handsets).
 	SMSC string
@@ -68,6 +70,11 @@ func bindBenchFlags(fs *flag.FlagSet, s *benchSettings) {
 	fs.IntVar(&s.Segments, "segments", 1, "SMS per push: 1, 2 or 3")
 	fs.BoolVar(&s.KeepDir, "keep-dir", false, "keep the directory of the daemons' stores and logs")
 	fs.BoolVar(&s.JSON, "json", false, "print the report as JSON")
+	fs.BoolFunc("notify", "ask for a result notification with every push (default true); false: none is asked for, and the run ends when the PPG has recorded every push's outcome", func(v string) error {
+		notify, err := strconv.ParseBool(v)
+		s.NoNotify = !notify
+		return err
+	})
 	fs.StringVar(&s.SMSC, "smsc", "answer", "answer: an SMSC in the bench that answers every submit ESME_ROK at once (or after --hold), so that the run measures the PPG; txpush: a txpush smsc process with the bench's handsets bound to it, the whole chain")
 	fs.BoolVar(&s.Tap, "tap", true, "with --smsc txpush: relay the PPG's SMPP through the bench to time POST → submit_sm (adds a loopback hop)")
 	fs.Var(&s.PPGArgs, "ppg-arg", "an extra argument for `txpush ppg` (e.g. --ppg-arg=--binds=2); repeatable")
@@ -170,6 +177,7 @@ func (s *benchSettings) check() error {
 type benchReport struct {
 	Mode        string  `json:"mode"`
 	SMSC        string  `json:"smsc"`
+	Notify      bool    `json:"notify"`
 	Segments    int     `json:"segments"`
 	HoldMS      float64 `json:"hold_ms"`
 	TargetRate  float64 `json:"target_rate"`
@@ -182,6 +190,9 @@ type benchReport struct {
 	Delivered   int `json:"delivered"`   // notified as delivered
 	Undelivered int `json:"undelivered"` // notified in another final state
 	Missing     int `json:"missing"`     // accepted, no notification within the wait
+	// Recorded is, with no notifications asked for, how many deliveries
+	// the PPG had recorded in a final state when the run ended.
+	Recorded int `json:"recorded,omitempty"`
 
 	// PostSeconds runs from the first POST to the last answer;
 	// Seconds from the first POST to the last notification.
@@ -254,9 +265,15 @@ func (r *benchReport) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "txpush bench: mode %s, SMSC %s, %d SMS per push, hold %v, rate %s, concurrency %d\n",
 		r.Mode, r.SMSC, r.Segments, time.Duration(r.HoldMS*float64(time.Millisecond)), rateText(r.TargetRate), r.Concurrency)
 	fmt.Fprintf(w, "pushes     posted %d  accepted %d  refused %d  errors %d\n", r.Posted, r.Accepted, r.Refused, r.Errors)
-	fmt.Fprintf(w, "notified   delivered %d  undelivered %d  missing %d\n", r.Delivered, r.Undelivered, r.Missing)
-	fmt.Fprintf(w, "duration   posting %.3f s  until last notification %.3f s\n", r.PostSeconds, r.Seconds)
-	fmt.Fprintf(w, "throughput %.0f accepted/s  %.0f completed/s\n", r.AcceptRate, r.CompleteRate)
+	if r.Notify {
+		fmt.Fprintf(w, "notified   delivered %d  undelivered %d  missing %d\n", r.Delivered, r.Undelivered, r.Missing)
+		fmt.Fprintf(w, "duration   posting %.3f s  until last notification %.3f s\n", r.PostSeconds, r.Seconds)
+		fmt.Fprintf(w, "throughput %.0f accepted/s  %.0f completed/s\n", r.AcceptRate, r.CompleteRate)
+	} else {
+		fmt.Fprintf(w, "outcomes   none notified (none asked for); %d recorded by the PPG\n", r.Recorded)
+		fmt.Fprintf(w, "duration   posting %.3f s\n", r.PostSeconds)
+		fmt.Fprintf(w, "throughput %.0f accepted/s\n", r.AcceptRate)
+	}
 	fmt.Fprintf(w, "\n%-6s %12s %14s %14s\n", "", "CPU s", "CPU µs/push", "peak RSS MiB")
 	for _, c := range r.Components {
 		fmt.Fprintf(w, "%-6s %12.3f %14.1f %14.1f\n", c.Name, c.CPUSeconds, c.CPUPerPushUS, float64(c.PeakRSSKiB)/1024)
@@ -360,7 +377,8 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	// The PPG answers PAP before its SMPP binds are up, and a push that
 	// finds none is tried again a second later: that second is not what
 	// the bench measures.
-	if err := waitPPGBound(ctx, strings.TrimSuffix(load.papURL, "/pap")+"/metrics"); err != nil {
+	metricsURL := strings.TrimSuffix(load.papURL, "/pap") + "/metrics"
+	if err := waitPPGBound(ctx, metricsURL); err != nil {
 		return nil, err
 	}
 
@@ -379,12 +397,19 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 		return nil, err
 	}
 	load.run(ctx)
-	load.waitNotifications(ctx, set.Wait+2*time.Duration(set.Segments)*set.Hold)
+	wait := set.Wait + 2*time.Duration(set.Segments)*set.Hold
+	recorded := 0
+	if !set.NoNotify {
+		load.waitNotifications(ctx, wait)
+	} else if recorded, err = waitPPGOutcomes(ctx, metricsURL, load.acceptedCount(), wait); err != nil {
+		fmt.Fprintln(logw, err)
+	}
 	selfAfter, err := readProcUsage(os.Getpid())
 	if err != nil {
 		return nil, err
 	}
 	rep := load.report()
+	rep.Recorded = recorded
 	// The PPG's work for the run ends with its shutdown, where the push
 	// journal's last checkpoint writes what the run left to SQLite: its
 	// usage is read once it has exited.
@@ -424,27 +449,66 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 // waitPPGBound polls the PPG's metrics until one of its SMPP sessions is
 // bound.
 func waitPPGBound(ctx context.Context, metricsURL string) error {
-	deadline := time.Now().Add(30 * time.Second)
+	bound := func(metrics string) bool {
+		for line := range strings.Lines(metrics) {
+			if strings.HasPrefix(line, `txpush_ppg_smpp_sessions{state="bound_`) && !strings.HasSuffix(strings.TrimSpace(line), " 0") {
+				return true
+			}
+		}
+		return false
+	}
+	if !pollMetrics(ctx, metricsURL, 30*time.Second, bound) {
+		return fmt.Errorf("the PPG did not bind to the SMSC within 30 s (%s)", metricsURL)
+	}
+	return nil
+}
+
+// waitPPGOutcomes polls the PPG's metrics until it has recorded a final
+// state for n deliveries: with no notifications asked for, that is the
+// end of its work for the run.
+func waitPPGOutcomes(ctx context.Context, metricsURL string, n int, wait time.Duration) (int, error) {
+	final := 0
+	done := func(metrics string) bool {
+		final = 0
+		for line := range strings.Lines(metrics) {
+			if rest, ok := strings.CutPrefix(line, "txpush_ppg_deliveries_total{"); ok {
+				_, count, _ := strings.Cut(rest, "} ")
+				v, err := strconv.ParseFloat(strings.TrimSpace(count), 64)
+				if err == nil {
+					final += int(v)
+				}
+			}
+		}
+		return final >= n
+	}
+	if !pollMetrics(ctx, metricsURL, wait, done) {
+		return final, fmt.Errorf("the PPG recorded %d outcomes of %d accepted pushes within %v", final, n, wait)
+	}
+	return final, nil
+}
+
+// pollMetrics reads metricsURL every 20 ms until ok says yes (true) or
+// wait has passed (false).
+func pollMetrics(ctx context.Context, metricsURL string, wait time.Duration, ok func(metrics string) bool) bool {
+	deadline := time.Now().Add(wait)
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
 		if err != nil {
-			return err
+			return false
 		}
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			for line := range strings.Lines(string(body)) {
-				if strings.HasPrefix(line, `txpush_ppg_smpp_sessions{state="bound_`) && !strings.HasSuffix(strings.TrimSpace(line), " 0") {
-					return nil
-				}
+			if ok(string(body)) {
+				return true
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the PPG did not bind to the SMSC within 30 s (%s)", metricsURL)
+			return false
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -666,6 +730,9 @@ func newBenchLoad(set benchSettings) (*benchLoad, error) {
 		return nil, err
 	}
 	notifyURL := "http://" + ln.Addr().String() + "/notify"
+	if set.NoNotify {
+		notifyURL = ""
+	}
 	if l.template, err = newPushTemplate(set.Segments, notifyURL); err != nil {
 		ln.Close()
 		return nil, err
@@ -809,12 +876,7 @@ func (l *benchLoad) post(ctx context.Context, poster *papPoster, i int, body []b
 // waitNotifications waits until every accepted push has been notified,
 // or for at most wait.
 func (l *benchLoad) waitNotifications(ctx context.Context, wait time.Duration) {
-	accepted := 0
-	for i := range l.pushes {
-		if l.pushes[i].accepted.Load() != 0 {
-			accepted++
-		}
-	}
+	accepted := l.acceptedCount()
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	for got := 0; got < accepted; got++ {
@@ -828,10 +890,22 @@ func (l *benchLoad) waitNotifications(ctx context.Context, wait time.Duration) {
 	}
 }
 
+// acceptedCount is how many pushes were answered 1001.
+func (l *benchLoad) acceptedCount() int {
+	n := 0
+	for i := range l.pushes {
+		if l.pushes[i].accepted.Load() != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func (l *benchLoad) report() *benchReport {
 	r := &benchReport{
 		Mode:        l.set.Mode,
 		SMSC:        l.set.SMSC,
+		Notify:      !l.set.NoNotify,
 		Segments:    l.set.Segments,
 		HoldMS:      ms(l.set.Hold),
 		TargetRate:  l.set.Rate,
@@ -858,7 +932,9 @@ func (l *benchLoad) report() *benchReport {
 			toReassembled = append(toReassembled, time.Duration(reassembled-posted))
 		}
 		if notified == 0 {
-			r.Missing++
+			if !l.set.NoNotify {
+				r.Missing++
+			}
 			continue
 		}
 		toNotified = append(toNotified, time.Duration(notified-posted))

@@ -142,6 +142,32 @@ func TestBenchAnsweringSMSC(t *testing.T) {
 	}
 }
 
+// With no notifications asked for, the run ends when the PPG has recorded
+// every outcome, read from its metrics.
+func TestBenchWithoutNotifications(t *testing.T) {
+	var out, errs strings.Builder
+	code := bench(t.Context(), []string{"--pushes", "200", "--notify=false", "--json"}, testLauncher, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errs.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if rep.Notify || rep.Accepted != 200 || rep.Recorded != 200 || rep.Delivered+rep.Undelivered+rep.Missing != 0 {
+		t.Errorf("notify %v, accepted %d, recorded %d, notified %d, missing %d; want false, 200, 200, 0, 0",
+			rep.Notify, rep.Accepted, rep.Recorded, rep.Delivered+rep.Undelivered, rep.Missing)
+	}
+	if rep.PostToSubmit.Count != 200 || rep.PostToNotified.Count != 0 {
+		t.Errorf("POST → submit_sm %d, POST → notification %d; want 200 and 0", rep.PostToSubmit.Count, rep.PostToNotified.Count)
+	}
+	var table strings.Builder
+	rep.writeTable(&table)
+	if !strings.Contains(table.String(), "200 recorded by the PPG") {
+		t.Errorf("table:\n%s", table.String())
+	}
+}
+
 func TestBenchCommandJSON(t *testing.T) {
 	var out, errs strings.Builder
 	code := bench(t.Context(), []string{"--pushes", "40", "--rate", "400", "--json"}, testLauncher, &out, &errs)
@@ -168,6 +194,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{"--segments", "4"},
 		{"--mode", "carrier-pigeon"},
 		{"--smsc", "carrier-pigeon"},
+		{"--notify=maybe"},
 		{"--mode", "legacy"}, // needs --smsc txpush
 		{"--concurrency", "0"},
 		{"--rate", "-1"},
