@@ -65,7 +65,7 @@ func bindBenchFlags(fs *flag.FlagSet, s *benchSettings) {
 	fs.DurationVar(&s.Duration, "duration", 0, "post pushes for this long instead of a fixed number")
 	fs.Float64Var(&s.Rate, "rate", 0, "pushes per second to post (0: as fast as the workers can)")
 	fs.IntVar(&s.Concurrency, "concurrency", 64, "PAP requests in flight at most")
-	fs.DurationVar(&s.Hold, "hold", 0, "time each handset takes to take an SMS (to answer its deliver_sm), so that transactions stay parked (0: none)")
+	fs.DurationVar(&s.Hold, "hold", 0, "how long each answer is held back: the answering SMSC's submit_sm_resp, or with --smsc txpush each handset's deliver_sm_resp, so that transactions stay parked (0: none)")
 	fs.StringVar(&s.Mode, "mode", "transaction", "the PPG's mode: transaction or legacy")
 	fs.IntVar(&s.Segments, "segments", 1, "SMS per push: 1, 2 or 3")
 	fs.BoolVar(&s.KeepDir, "keep-dir", false, "keep the directory of the daemons' stores and logs")
@@ -79,7 +79,7 @@ func bindBenchFlags(fs *flag.FlagSet, s *benchSettings) {
 	fs.BoolVar(&s.Tap, "tap", true, "with --smsc txpush: relay the PPG's SMPP through the bench to time POST → submit_sm (adds a loopback hop)")
 	fs.Var(&s.PPGArgs, "ppg-arg", "an extra argument for `txpush ppg` (e.g. --ppg-arg=--binds=2); repeatable")
 	fs.Var(&s.SMSCArgs, "smsc-arg", "an extra argument for `txpush smsc`; repeatable")
-	fs.DurationVar(&s.Wait, "wait", time.Minute, "after the last post, how long to wait for the outstanding notifications (plus the hold)")
+	fs.DurationVar(&s.Wait, "wait", time.Minute, "after the last post, how long to wait for the outstanding notifications, or outcomes with --notify=false (plus the hold)")
 }
 
 // launcher makes the command that runs `txpush ARGS...` in a child
