@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/txpush/txpush/internal/keepalive"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/store"
 )
@@ -22,8 +23,10 @@ const notifyResponseLimit = 64 << 10
 // a time, and retries each with a doubling backoff until the PI answers it
 // with a success code.
 type notifier struct {
-	p      *PPG
-	direct *notifyClient // nil when Config.HTTPClient was given
+	p *PPG
+	// direct posts to PIs without a proxy, cheaper than net/http's
+	// transport; nil when Config.HTTPClient was given.
+	direct *keepalive.Client
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -128,8 +131,8 @@ func (n *notifier) send(x *store.Notification) error {
 	ctx, cancel := context.WithTimeout(n.ctx, n.p.cfg.NotifyTimeout)
 	defer cancel()
 	if n.direct != nil {
-		if u, err := url.Parse(x.URL); err == nil && n.direct.usable(u) {
-			status, body, err := n.direct.post(ctx, u, "application/xml", x.Body, notifyResponseLimit)
+		if u, err := url.Parse(x.URL); err == nil && n.direct.Usable(u) {
+			status, body, err := n.direct.Post(ctx, u, "application/xml", x.Body, notifyResponseLimit)
 			if err != nil {
 				return err
 			}
@@ -179,6 +182,6 @@ func (n *notifier) close() {
 	n.cancel()
 	n.wg.Wait()
 	if n.direct != nil {
-		n.direct.closeIdle()
+		n.direct.CloseIdle()
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/keepalive"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/store"
 )
@@ -274,7 +275,7 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 	}
 	p.notes = newNotifier(p)
 	if direct {
-		p.notes.direct = newNotifyClient(cfg.NotifyConcurrency)
+		p.notes.direct = keepalive.NewClient("txpush-ppg", cfg.NotifyConcurrency)
 	}
 	return p, nil
 }

@@ -94,15 +94,13 @@ func appendJournalDeliveryUpdate(dst []byte, u *DeliveryUpdate) []byte {
 	dst = appendJournalString(dst, u.PushID)
 	dst = binary.AppendVarint(dst, int64(u.Index))
 	dst = appendJournalDelivery(dst, &u.Delivery)
+	dst = appendJournalFlag(dst, u.Notify != nil)
 	if n := u.Notify; n != nil {
-		dst = append(dst, 1)
 		dst = binary.AppendVarint(dst, int64(n.Index))
 		dst = appendJournalString(dst, n.URL)
 		dst = appendJournalBytes(dst, n.Body)
 		dst = binary.AppendVarint(dst, int64(n.Attempts))
 		dst = appendJournalTime(dst, n.NextAttempt)
-	} else {
-		dst = append(dst, 0)
 	}
 	return finishJournalFrame(dst, start)
 }
@@ -113,11 +111,7 @@ func appendJournalNotificationUpdate(dst []byte, u *NotificationUpdate) []byte {
 	dst = appendJournalString(dst, u.PI)
 	dst = appendJournalString(dst, u.PushID)
 	dst = binary.AppendVarint(dst, int64(u.Index))
-	if u.Done {
-		dst = append(dst, 1)
-	} else {
-		dst = append(dst, 0)
-	}
+	dst = appendJournalFlag(dst, u.Done)
 	dst = binary.AppendVarint(dst, int64(u.Attempts))
 	dst = appendJournalTime(dst, u.NextAttempt)
 	return finishJournalFrame(dst, start)
@@ -133,6 +127,14 @@ func appendJournalDelivery(dst []byte, d *Delivery) []byte {
 	dst = appendJournalString(dst, d.Desc)
 	dst = appendJournalTime(dst, d.NextAttempt)
 	return appendJournalTime(dst, d.UpdatedAt)
+}
+
+// appendJournalFlag writes b as one octet, 1 or 0.
+func appendJournalFlag(dst []byte, b bool) []byte {
+	if b {
+		return append(dst, 1)
+	}
+	return append(dst, 0)
 }
 
 func appendJournalString(dst []byte, s string) []byte {
@@ -240,6 +242,18 @@ func (r *journalReader) octet(field string) byte {
 	return v
 }
 
+// flag reads an octet that must be 0 (false) or 1 (true).
+func (r *journalReader) flag(field string) bool {
+	switch r.octet(field) {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	r.fail(field, "want 0 or 1")
+	return false
+}
+
 func (r *journalReader) bytes(field string) []byte {
 	n := r.uvarint(field + " length")
 	if r.err != nil {
@@ -316,9 +330,7 @@ func decodeJournalRecord(body []byte, offset int64) (journalRecord, error) {
 		u.PushID = r.string("push id")
 		u.Index = r.int("index", 0, 1<<31-1)
 		r.delivery(&u.Delivery)
-		switch r.octet("notification flag") {
-		case 0:
-		case 1:
+		if r.flag("notification flag") {
 			n := &Notification{PI: u.PI, PushID: u.PushID}
 			n.Index = r.int("notification index", -1, 1<<31-1)
 			n.URL = r.string("notification url")
@@ -326,21 +338,13 @@ func decodeJournalRecord(body []byte, offset int64) (journalRecord, error) {
 			n.Attempts = r.int("notification attempts", 0, 1<<31-1)
 			n.NextAttempt = r.time("notification next attempt")
 			u.Notify = n
-		default:
-			r.fail("notification flag", "want 0 or 1")
 		}
 	case journalNotificationKind:
 		u := &rec.notifyDone
 		u.PI = r.string("pi")
 		u.PushID = r.string("push id")
 		u.Index = r.int("index", -1, 1<<31-1)
-		switch r.octet("done flag") {
-		case 0:
-		case 1:
-			u.Done = true
-		default:
-			r.fail("done flag", "want 0 or 1")
-		}
+		u.Done = r.flag("done flag")
 		u.Attempts = r.int("attempts", 0, 1<<31-1)
 		u.NextAttempt = r.time("next attempt")
 	default:

@@ -182,8 +182,7 @@ func (s *SQLite) pushStored(ctx context.Context, pi, pushID string) (bool, error
 	return err == nil, err
 }
 
-// pushKeys calls fn with the PI and push id of every stored push, and
-// returns how many there were.
+// pushKeys calls fn with the PI and push id of every stored push.
 func (s *SQLite) pushKeys(ctx context.Context, fn func(pi, pushID string)) error {
 	rows, err := s.reader.QueryContext(ctx, selectPushKeys)
 	if err != nil {
@@ -411,12 +410,11 @@ func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, any
 		if err != nil {
 			return err
 		}
-		doing := func() string { return deliveryDoing(&u) }
 		if notifyArgs != nil {
 			n, _, err := execRows(ctx, stmts[stmtInsertNotification], notifyArgs)
 			switch {
 			case err != nil:
-				return fmt.Errorf("%s: inserting its notification: %w", doing(), err)
+				return fmt.Errorf("%s: inserting its notification: %w", deliveryDoing(&u), err)
 			case n == 0:
 				// ErrFinal and ErrNotFound go before ErrDuplicate.
 				if err := s.whyNotOpen(ctx, stmts, u); err != nil {
@@ -428,23 +426,23 @@ func (s *SQLite) updateDeliveryWrite(u DeliveryUpdate) func(context.Context, any
 		n, _, err := execRows(ctx, stmts[stmtUpdateDelivery], deliveryArgs)
 		switch {
 		case err != nil:
-			return fmt.Errorf("%s: %w", doing(), err)
+			return fmt.Errorf("%s: %w", deliveryDoing(&u), err)
 		case n == 0:
 			if notifyArgs != nil {
 				// A refused update changes nothing: take the notification
 				// back out.
 				if _, err := stmts[stmtDeleteNotification].ExecContext(ctx, unnotifyArgs); err != nil {
-					return fmt.Errorf("%s: withdrawing its notification: %w", doing(), err)
+					return fmt.Errorf("%s: withdrawing its notification: %w", deliveryDoing(&u), err)
 				}
 			}
 			if err := s.whyNotOpen(ctx, stmts, u); err != nil {
 				return err
 			}
-			return fmt.Errorf("%s: the update changed no row, yet the delivery is open", doing())
+			return fmt.Errorf("%s: the update changed no row, yet the delivery is open", deliveryDoing(&u))
 		}
 		if finishArgs != nil {
 			if _, err := stmts[stmtFinishDelivery].ExecContext(ctx, finishArgs); err != nil {
-				return fmt.Errorf("%s: counting it final: %w", doing(), err)
+				return fmt.Errorf("%s: counting it final: %w", deliveryDoing(&u), err)
 			}
 		}
 		return nil

@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/txpush/txpush/internal/keepalive"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/wap/content"
 )
@@ -373,11 +375,14 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 		return nil, err
 	}
 	defer ppgProc.stop()
-	load.papURL, _, _ = strings.Cut(ppgProc.addr, " ")
+	papURL, _, _ := strings.Cut(ppgProc.addr, " ")
+	if load.papURL, err = url.Parse(papURL); err != nil {
+		return nil, fmt.Errorf("the PPG's PAP address: %w", err)
+	}
 	// The PPG answers PAP before its SMPP binds are up, and a push that
 	// finds none is tried again a second later: that second is not what
 	// the bench measures.
-	metricsURL := strings.TrimSuffix(load.papURL, "/pap") + "/metrics"
+	metricsURL := strings.TrimSuffix(papURL, "/pap") + "/metrics"
 	if err := waitPPGBound(ctx, metricsURL); err != nil {
 		return nil, err
 	}
@@ -388,7 +393,7 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	}
 	before := make([]procUsage, len(procs))
 	for i, p := range procs {
-		if before[i], err = readProcUsage(p.cmd.Process.Pid); err != nil {
+		if before[i], err = p.usage(); err != nil {
 			return nil, err
 		}
 	}
@@ -410,20 +415,19 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	}
 	rep := load.report()
 	rep.Recorded = recorded
+	var failures []error // daemons that ended during the run
+	for _, p := range procs {
+		if err := p.failure(); err != nil {
+			failures = append(failures, err)
+		}
+	}
 	// The PPG's work for the run ends with its shutdown, where the push
 	// journal's last checkpoint writes what the run left to SQLite: its
 	// usage is read once it has exited.
-	ppgDuring := ppgProc.failure()
-	var ppgAfter procUsage
-	if ppgDuring == nil {
-		ppgProc.stop()
-		ppgAfter = exitUsage(ppgProc.cmd.ProcessState)
-	}
+	ppgProc.stop()
 	for i, p := range procs {
-		var after procUsage
-		if p == ppgProc && ppgDuring == nil {
-			after = ppgAfter
-		} else if after, err = readProcUsage(p.cmd.Process.Pid); err != nil {
+		after, err := p.usage()
+		if err != nil {
 			return nil, err
 		}
 		rep.addComponent(p.name, before[i], after)
@@ -435,13 +439,8 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	if set.KeepDir {
 		rep.Dir = dir
 	}
-	if ppgDuring != nil {
-		fmt.Fprintln(logw, ppgDuring)
-	}
-	if smscProc != nil {
-		if err := smscProc.failure(); err != nil {
-			fmt.Fprintln(logw, err)
-		}
+	for _, err := range failures {
+		fmt.Fprintln(logw, err)
 	}
 	return rep, nil
 }
@@ -609,6 +608,17 @@ func (c *child) stop() {
 	}
 }
 
+// usage is the daemon's CPU time and peak memory so far, or at its end
+// when it has ended.
+func (c *child) usage() (procUsage, error) {
+	select {
+	case <-c.done:
+		return exitUsage(c.cmd.ProcessState), nil
+	default:
+		return readProcUsage(c.cmd.Process.Pid)
+	}
+}
+
 // failure says whether the daemon ended during the run.
 func (c *child) failure() error {
 	select {
@@ -692,7 +702,7 @@ type pushTimes struct {
 // notifications.
 type benchLoad struct {
 	set      benchSettings
-	papURL   string
+	papURL   *url.URL
 	template pushTemplate
 	notify   *http.Server
 	tap      net.Listener // nil without --tap
@@ -791,26 +801,22 @@ func storeMax(v *atomic.Int64, x int64) {
 // feeder that either hands them out as fast as they are taken or paces
 // them at --rate.
 func (l *benchLoad) run(ctx context.Context) {
+	// The load generator shares the machine's cores with the PPG: its posts
+	// go over keep-alive connections written and read in the workers'
+	// goroutines, not through net/http's transport, whose handing over of
+	// each request was CPU taken from the PPG.
+	client := keepalive.NewClient("txpush-bench", l.set.Concurrency)
+	defer client.CloseIdle()
 	indexes := make(chan int, l.set.Concurrency)
 	var wg sync.WaitGroup
 	for range l.set.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			poster, err := newPAPPoster(l.papURL, l.template.contentType)
-			if err != nil {
-				// Not a URL the PPG would print: every push fails.
-				for range indexes {
-					l.posted.Add(1)
-					l.errs.Add(1)
-				}
-				return
-			}
-			defer poster.close()
 			var body []byte
 			for i := range indexes {
 				body = l.template.body(body[:0], i)
-				l.post(ctx, poster, i, body)
+				l.post(ctx, client, i, body)
 			}
 		}()
 	}
@@ -850,11 +856,11 @@ func (l *benchLoad) feed(ctx context.Context, indexes chan<- int, end time.Time)
 }
 
 // post sends push i and records when it was answered 1001.
-func (l *benchLoad) post(ctx context.Context, poster *papPoster, i int, body []byte) {
+func (l *benchLoad) post(ctx context.Context, client *keepalive.Client, i int, body []byte) {
 	l.posted.Add(1)
 	p := &l.pushes[i]
 	p.posted.Store(l.since())
-	_, answer, err := poster.post(ctx, body)
+	_, answer, err := client.Post(ctx, l.papURL, l.template.contentType, body, pap.DefaultRequestLimit)
 	at := l.since()
 	storeMax(&l.lastAnswer, at)
 	if err != nil {
@@ -1144,22 +1150,17 @@ func (l *benchLoad) submitted(body []byte) {
 	skip(2)
 	cstring() // source_addr
 	skip(2)
-	l.submittedAt(cstring(), at)
+	l.submittedAt(string(cstring()), at)
 }
 
 // submittedTo records the first submit of the push whose index ends the
 // destination address dest, now.
 func (l *benchLoad) submittedTo(dest string) {
-	l.submittedAt([]byte(dest), l.since())
+	l.submittedAt(dest, l.since())
 }
 
-func (l *benchLoad) submittedAt(dest []byte, at int64) {
-	if len(dest) < benchToDigits {
-		return
+func (l *benchLoad) submittedAt(dest string, at int64) {
+	if i, ok := benchIndexOf(dest); ok && i < len(l.pushes) {
+		l.pushes[i].submitted.CompareAndSwap(0, at)
 	}
-	i, err := strconv.Atoi(string(dest[len(dest)-benchToDigits:]))
-	if err != nil || i < 0 || i >= len(l.pushes) {
-		return
-	}
-	l.pushes[i].submitted.CompareAndSwap(0, at)
 }

@@ -84,5 +84,5 @@ func benchIndexOf(msisdn string) (int, bool) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(digits)
-	return n, err == nil
+	return n, err == nil && n >= 0
 }

@@ -1,4 +1,4 @@
-package ppg
+package keepalive
 
 import (
 	"context"
@@ -38,9 +38,9 @@ func mustURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
-// TestNotifyClientKeepsConnections: posts reuse one connection; the
+// TestClientKeepsConnections: posts reuse one connection; the
 // request carries the body, its type and length, and the URL's user.
-func TestNotifyClientKeepsConnections(t *testing.T) {
+func TestClientKeepsConnections(t *testing.T) {
 	var got atomic.Value
 	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -48,10 +48,10 @@ func TestNotifyClientKeepsConnections(t *testing.T) {
 		got.Store(r.Method + " " + r.URL.RequestURI() + " " + r.Header.Get("Content-Type") + " " + user + ":" + pw + " " + string(b))
 		io.WriteString(w, "answer")
 	})
-	c := newNotifyClient(4)
+	c := NewClient("txpush-test", 4)
 	u := mustURL(t, strings.Replace(srv.URL, "http://", "http://pi:secret@", 1)+"/notify?x=1")
 	for i := range 20 {
-		status, body, err := c.post(t.Context(), u, "application/xml", []byte("<pap/>"), 100)
+		status, body, err := c.Post(t.Context(), u, "application/xml", []byte("<pap/>"), 100)
 		if err != nil || status != 200 || string(body) != "answer" {
 			t.Fatalf("post %d: %d %q %v", i, status, body, err)
 		}
@@ -62,20 +62,20 @@ func TestNotifyClientKeepsConnections(t *testing.T) {
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections for 20 posts, want 1", n)
 	}
-	c.closeIdle()
+	c.CloseIdle()
 }
 
-// TestNotifyClientStaleConnection: a connection the PI closed while idle
+// TestClientStaleConnection: a connection the PI closed while idle
 // is replaced without the post failing.
-func TestNotifyClientStaleConnection(t *testing.T) {
+func TestClientStaleConnection(t *testing.T) {
 	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	c := newNotifyClient(4)
+	c := NewClient("txpush-test", 4)
 	u := mustURL(t, srv.URL)
-	if _, _, err := c.post(t.Context(), u, "application/xml", nil, 100); err != nil {
+	if _, _, err := c.Post(t.Context(), u, "application/xml", nil, 100); err != nil {
 		t.Fatal(err)
 	}
 	srv.CloseClientConnections()
-	if status, _, err := c.post(t.Context(), u, "application/xml", nil, 100); err != nil || status != 200 {
+	if status, _, err := c.Post(t.Context(), u, "application/xml", nil, 100); err != nil || status != 200 {
 		t.Fatalf("after the PI closed the idle connection: %d %v", status, err)
 	}
 	if n := conns.Load(); n != 2 {
@@ -83,9 +83,9 @@ func TestNotifyClientStaleConnection(t *testing.T) {
 	}
 }
 
-// TestNotifyClientAnswers: chunked answers are read, a closing answer's
+// TestClientAnswers: chunked answers are read, a closing answer's
 // connection is not kept, an answer over the limit is an error.
-func TestNotifyClientAnswers(t *testing.T) {
+func TestClientAnswers(t *testing.T) {
 	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/chunked":
@@ -99,13 +99,13 @@ func TestNotifyClientAnswers(t *testing.T) {
 			io.WriteString(w, strings.Repeat("x", 500))
 		}
 	})
-	c := newNotifyClient(4)
-	if _, body, err := c.post(t.Context(), mustURL(t, srv.URL+"/chunked"), "application/xml", nil, 100); err != nil || string(body) != "part one, part two" {
+	c := NewClient("txpush-test", 4)
+	if _, body, err := c.Post(t.Context(), mustURL(t, srv.URL+"/chunked"), "application/xml", nil, 100); err != nil || string(body) != "part one, part two" {
 		t.Errorf("chunked: %q %v", body, err)
 	}
 	before := conns.Load()
 	for range 2 {
-		if _, body, err := c.post(t.Context(), mustURL(t, srv.URL+"/close"), "application/xml", nil, 100); err != nil || string(body) != "bye" {
+		if _, body, err := c.Post(t.Context(), mustURL(t, srv.URL+"/close"), "application/xml", nil, 100); err != nil || string(body) != "bye" {
 			t.Errorf("close: %q %v", body, err)
 		}
 	}
@@ -120,22 +120,22 @@ func TestNotifyClientAnswers(t *testing.T) {
 	if kept != 0 {
 		t.Errorf("%d connections kept after answers that close them", kept)
 	}
-	if _, _, err := c.post(t.Context(), mustURL(t, srv.URL+"/big"), "application/xml", nil, 100); err == nil {
+	if _, _, err := c.Post(t.Context(), mustURL(t, srv.URL+"/big"), "application/xml", nil, 100); err == nil {
 		t.Error("an answer over the limit was taken")
 	}
 }
 
-// TestNotifyClientCancel: the end of the context ends an exchange the PI
+// TestClientCancel: the end of the context ends an exchange the PI
 // never answers.
-func TestNotifyClientCancel(t *testing.T) {
+func TestClientCancel(t *testing.T) {
 	block := make(chan struct{})
 	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { <-block })
 	defer close(block)
-	c := newNotifyClient(4)
+	c := NewClient("txpush-test", 4)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := c.post(ctx, mustURL(t, srv.URL), "application/xml", nil, 100)
+		_, _, err := c.Post(ctx, mustURL(t, srv.URL), "application/xml", nil, 100)
 		done <- err
 	}()
 	cancel()
@@ -149,9 +149,9 @@ func TestNotifyClientCancel(t *testing.T) {
 	}
 }
 
-func TestNotifyClientUsable(t *testing.T) {
-	c := newNotifyClient(1)
-	if c.usable(mustURL(t, "ftp://pi.example.com/")) {
+func TestClientUsable(t *testing.T) {
+	c := NewClient("txpush-test", 1)
+	if c.Usable(mustURL(t, "ftp://pi.example.com/")) {
 		t.Error("ftp usable")
 	}
 	if got := hostPort(mustURL(t, "https://pi.example.com/n")); got != "pi.example.com:443" {

@@ -1,4 +1,9 @@
-package ppg
+// Package keepalive is an HTTP/1.1 client for many small posts: it keeps
+// connections alive, writes each request and reads its answer in the
+// calling goroutine, and so spares the two goroutines per connection that
+// net/http's transport hands every request to. The PPG posts its result
+// notifications with it, and txpush bench its PAP pushes.
+package keepalive
 
 import (
 	"bufio"
@@ -16,45 +21,47 @@ import (
 	"time"
 )
 
-// notifyClient posts result notifications over HTTP/1.1 keep-alive
-// connections it holds itself, writing each request and reading its
-// answer in the calling goroutine. net/http's transport hands every
-// request to two goroutines of its connection; for the PPG, which posts a
-// notification for every push, that handing over cost more CPU than the
-// rest of the post. The PPG uses this client when no Config.HTTPClient is
-// given and no proxy applies to the PI's URL; it speaks HTTP and HTTPS
-// (certificates checked against the system's roots), with the answer read
-// by net/http's own response parser.
-type notifyClient struct {
-	dialer  net.Dialer
-	maxIdle int // idle connections kept per host
+// Client posts over HTTP/1.1 keep-alive connections it holds itself,
+// writing each request and reading its answer in the calling goroutine.
+// net/http's transport hands every request to two goroutines of its
+// connection; for the PPG, which posts a notification for every push, that
+// handing over cost more CPU than the rest of the post. It speaks HTTP and
+// HTTPS (certificates checked against the system's roots), with the answer
+// read by net/http's own response parser. It is safe for concurrent use.
+type Client struct {
+	dialer    net.Dialer
+	userAgent string
+	maxIdle   int // idle connections kept per host
 
 	mu   sync.Mutex
-	idle map[string][]*notifyConn // by scheme and host:port
+	idle map[string][]*conn // by scheme and host:port
 }
 
-type notifyConn struct {
+type conn struct {
 	net.Conn
 	br *bufio.Reader
 	bw *bufio.Writer
 }
 
 // errNoAnswer marks an exchange that got no byte of an answer: on a
-// connection taken from the idle pool it means the PI had closed it, and
+// connection taken from the idle pool it means the server had closed it, and
 // the post is made again on a new one.
 var errNoAnswer = errors.New("no answer")
 
-func newNotifyClient(maxIdle int) *notifyClient {
-	return &notifyClient{
-		dialer:  net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
-		maxIdle: maxIdle,
-		idle:    make(map[string][]*notifyConn),
+// NewClient returns a client that names itself userAgent and keeps up to
+// maxIdle idle connections per host.
+func NewClient(userAgent string, maxIdle int) *Client {
+	return &Client{
+		dialer:    net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
+		userAgent: userAgent,
+		maxIdle:   maxIdle,
+		idle:      make(map[string][]*conn),
 	}
 }
 
-// usable reports whether u can be posted to by the client: HTTP or HTTPS
+// Usable reports whether u can be posted to by the client: HTTP or HTTPS
 // with no proxy configured for it in the environment.
-func (c *notifyClient) usable(u *url.URL) bool {
+func (c *Client) Usable(u *url.URL) bool {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return false
 	}
@@ -62,16 +69,17 @@ func (c *notifyClient) usable(u *url.URL) bool {
 	return err == nil && proxy == nil
 }
 
-// post sends body to u and returns the answer's status and up to limit
-// octets of its body; a longer body is an error.
-func (c *notifyClient) post(ctx context.Context, u *url.URL, contentType string, body []byte, limit int64) (int, []byte, error) {
+// Post sends body to u and returns the answer's status and up to limit
+// octets of its body; a longer body is an error. A post on a kept
+// connection that the server had closed is made again on a new one.
+func (c *Client) Post(ctx context.Context, u *url.URL, contentType string, body []byte, limit int64) (int, []byte, error) {
 	key := u.Scheme + "://" + hostPort(u)
 	for attempt := 0; ; attempt++ {
 		conn, reused, err := c.get(ctx, key, u)
 		if err != nil {
 			return 0, nil, err
 		}
-		status, answer, keep, err := conn.exchange(ctx, u, contentType, body, limit)
+		status, answer, keep, err := conn.exchange(ctx, u, c.userAgent, contentType, body, limit)
 		if err == nil {
 			if keep {
 				c.put(key, conn)
@@ -88,7 +96,7 @@ func (c *notifyClient) post(ctx context.Context, u *url.URL, contentType string,
 }
 
 // get takes an idle connection to key, or dials one.
-func (c *notifyClient) get(ctx context.Context, key string, u *url.URL) (*notifyConn, bool, error) {
+func (c *Client) get(ctx context.Context, key string, u *url.URL) (*conn, bool, error) {
 	c.mu.Lock()
 	if conns := c.idle[key]; len(conns) > 0 {
 		conn := conns[len(conns)-1]
@@ -98,23 +106,23 @@ func (c *notifyClient) get(ctx context.Context, key string, u *url.URL) (*notify
 		return conn, true, nil
 	}
 	c.mu.Unlock()
-	var conn net.Conn
+	var nc net.Conn
 	var err error
 	if u.Scheme == "https" {
 		d := tls.Dialer{NetDialer: &c.dialer, Config: &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}}
-		conn, err = d.DialContext(ctx, "tcp", hostPort(u))
+		nc, err = d.DialContext(ctx, "tcp", hostPort(u))
 	} else {
-		conn, err = c.dialer.DialContext(ctx, "tcp", hostPort(u))
+		nc, err = c.dialer.DialContext(ctx, "tcp", hostPort(u))
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	return &notifyConn{Conn: conn, br: bufio.NewReaderSize(conn, 4096), bw: bufio.NewWriterSize(conn, 4096)}, false, nil
+	return &conn{Conn: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 4096)}, false, nil
 }
 
 // put keeps conn for the next post to key, or closes it when enough are
 // kept.
-func (c *notifyClient) put(key string, conn *notifyConn) {
+func (c *Client) put(key string, conn *conn) {
 	c.mu.Lock()
 	if len(c.idle[key]) < c.maxIdle {
 		c.idle[key] = append(c.idle[key], conn)
@@ -126,11 +134,11 @@ func (c *notifyClient) put(key string, conn *notifyConn) {
 	}
 }
 
-// closeIdle closes every idle connection.
-func (c *notifyClient) closeIdle() {
+// CloseIdle closes every idle connection.
+func (c *Client) CloseIdle() {
 	c.mu.Lock()
 	idle := c.idle
-	c.idle = make(map[string][]*notifyConn)
+	c.idle = make(map[string][]*conn)
 	c.mu.Unlock()
 	for _, conns := range idle {
 		for _, conn := range conns {
@@ -141,7 +149,7 @@ func (c *notifyClient) closeIdle() {
 
 // exchange writes one request and reads its answer; keep says the
 // connection may serve another.
-func (conn *notifyConn) exchange(ctx context.Context, u *url.URL, contentType string, body []byte, limit int64) (status int, answer []byte, keep bool, err error) {
+func (conn *conn) exchange(ctx context.Context, u *url.URL, userAgent, contentType string, body []byte, limit int64) (status int, answer []byte, keep bool, err error) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(time.Minute)
@@ -156,7 +164,9 @@ func (conn *notifyConn) exchange(ctx context.Context, u *url.URL, contentType st
 	w.WriteString(u.RequestURI())
 	w.WriteString(" HTTP/1.1\r\nHost: ")
 	w.WriteString(u.Host)
-	w.WriteString("\r\nUser-Agent: txpush-ppg\r\nContent-Type: ")
+	w.WriteString("\r\nUser-Agent: ")
+	w.WriteString(userAgent)
+	w.WriteString("\r\nContent-Type: ")
 	w.WriteString(contentType)
 	w.WriteString("\r\nContent-Length: ")
 	w.WriteString(strconv.Itoa(len(body)))
