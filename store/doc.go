@@ -25,7 +25,8 @@
 // PushJournal in front of it: each change is appended to a journal file
 // flushed in groups, and checkpoints write the changes of many pushes to
 // SQLite in one transaction, collapsed, so that a push whose life ends
-// between two checkpoints costs one row per delivery and one for itself.
+// between two checkpoints costs one row: its outcome, in a table of finished
+// pushes, without the documents it no longer needs.
 //
 // Times are stored with microsecond precision and come back in UTC.
 package store

@@ -77,14 +77,22 @@ func appendJournalPush(dst []byte, p *Push) []byte {
 	dst = binary.AppendVarint(dst, int64(p.Priority))
 	dst = appendJournalTime(dst, p.DeliverAfter)
 	dst = appendJournalTime(dst, p.DeliverBefore)
-	dst = binary.AppendUvarint(dst, uint64(len(p.Deliveries)))
-	for i := range p.Deliveries {
-		d := &p.Deliveries[i]
+	dst = appendJournalDeliveries(dst, p.Deliveries)
+	return finishJournalFrame(dst, start)
+}
+
+// appendJournalDeliveries writes a push's deliveries whole: their count,
+// then each one's address, MSISDN and changeable fields. The final-push
+// table of the SQLite store keeps them in this form too.
+func appendJournalDeliveries(dst []byte, ds []Delivery) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ds)))
+	for i := range ds {
+		d := &ds[i]
 		dst = appendJournalString(dst, d.Address)
 		dst = appendJournalString(dst, d.MSISDN)
 		dst = appendJournalDelivery(dst, d)
 	}
-	return finishJournalFrame(dst, start)
+	return dst
 }
 
 func appendJournalDeliveryUpdate(dst []byte, u *DeliveryUpdate) []byte {
@@ -291,6 +299,28 @@ func (r *journalReader) delivery(d *Delivery) {
 	d.UpdatedAt = r.time("updated at")
 }
 
+// deliveries reads what appendJournalDeliveries wrote: at least one
+// delivery.
+func (r *journalReader) deliveries() []Delivery {
+	n := r.uvarint("deliveries")
+	if r.err == nil && (n == 0 || n > uint64(len(r.b))) {
+		// Each delivery takes several octets: a count beyond the octets
+		// left is corrupt, and would cost memory to find out.
+		r.fail("deliveries", fmt.Sprintf("%d, want 1 to %d", n, len(r.b)))
+	}
+	if r.err != nil {
+		return nil
+	}
+	ds := make([]Delivery, n)
+	for i := range ds {
+		d := &ds[i]
+		d.Address = r.string("address")
+		d.MSISDN = r.string("msisdn")
+		r.delivery(d)
+	}
+	return ds
+}
+
 // decodeJournalRecord decodes one record's body.
 func decodeJournalRecord(body []byte, offset int64) (journalRecord, error) {
 	r := &journalReader{b: body, offset: offset}
@@ -308,21 +338,7 @@ func decodeJournalRecord(body []byte, offset int64) (journalRecord, error) {
 		p.Priority = r.int("priority", -1<<31, 1<<31-1)
 		p.DeliverAfter = r.time("deliver after")
 		p.DeliverBefore = r.time("deliver before")
-		n := r.uvarint("deliveries")
-		if r.err == nil && (n == 0 || n > uint64(len(r.b))) {
-			// Each delivery takes several octets: a count beyond the
-			// octets left is corrupt, and would cost memory to find out.
-			r.fail("deliveries", fmt.Sprintf("%d, want 1 to %d", n, len(r.b)))
-		}
-		if r.err == nil {
-			p.Deliveries = make([]Delivery, n)
-			for i := range p.Deliveries {
-				d := &p.Deliveries[i]
-				d.Address = r.string("address")
-				d.MSISDN = r.string("msisdn")
-				r.delivery(d)
-			}
-		}
+		p.Deliveries = r.deliveries()
 		rec.push = p
 	case journalDeliveryKind:
 		u := &rec.update

@@ -14,12 +14,16 @@ import (
 
 // Push is one PAP push-message accepted by the PPG.
 type Push struct {
-	PI          string // the PI account that pushed it; push ids are unique per PI
-	PushID      string
-	ReceivedAt  time.Time
-	Control     []byte // the push-message control document as received
+	PI         string // the PI account that pushed it; push ids are unique per PI
+	PushID     string
+	ReceivedAt time.Time
+	// Control is the push-message control document as received, and
+	// Content the WSP push PDU sent to the handsets. A store may drop both
+	// once every delivery is final (GetPush returns them nil then): a
+	// finished push needs only its outcome.
+	Control     []byte
 	ContentType string // the content entity's media type as given
-	Content     []byte // the WSP push PDU sent to the handsets
+	Content     []byte
 	NotifyTo    string // ppg-notify-requested-to; "" when no notification is owed
 	Priority    int    // higher goes first
 	// DeliverAfter holds the push until then; DeliverBefore expires it.
@@ -103,7 +107,8 @@ type PushStore interface {
 	// index; ErrFinal when the delivery is already final).
 	UpdateDeliveryAsync(u DeliveryUpdate, done func(error))
 	UpdateDelivery(ctx context.Context, u DeliveryUpdate) error
-	// GetPush returns a push with its deliveries, or ErrNotFound.
+	// GetPush returns a push with its deliveries, or ErrNotFound; a
+	// finished push perhaps without its Control and Content.
 	GetPush(ctx context.Context, pi, pushID string) (*Push, error)
 	// OpenPushes calls fn for every push with a delivery that is not final
 	// (restart recovery), in ReceivedAt order.

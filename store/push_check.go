@@ -121,12 +121,18 @@ type CorruptPushError struct {
 	Column     string
 	Value      int64
 	Want       string // what the column should hold
+	// Reason, for a column of several values encoded together, says
+	// which one is wrong and how; Value and Want are then not set.
+	Reason string
 }
 
 func (e *CorruptPushError) Error() string {
 	where := pushName(e.PI, e.PushID)
 	if e.Index >= 0 {
 		where += fmt.Sprintf(", index %d", e.Index)
+	}
+	if e.Reason != "" {
+		return fmt.Sprintf("store: %s: column %s: %s", where, e.Column, e.Reason)
 	}
 	return fmt.Sprintf("store: %s: column %s holds %d, want %s", where, e.Column, e.Value, e.Want)
 }

@@ -118,9 +118,9 @@ type JournalStats struct {
 type journalPush struct {
 	p       *Push
 	version uint64 // counts changes, so that a checkpoint evicts only what it wrote
-	// persisted: SQLite has a row for the push, which a checkpoint
-	// updates rather than inserts.
-	persisted bool
+	// at is where SQLite holds the push, so that a checkpoint updates
+	// rather than inserts it, and in the right table.
+	at pushRowAt
 }
 
 type journalNote struct {
@@ -219,7 +219,7 @@ func (j *PushJournal) recover(ctx context.Context) error {
 		return err
 	}
 	err = j.db.OpenPushes(ctx, func(p *Push) error {
-		j.pushes[pushRef{p.PI, p.PushID}] = &journalPush{p: p, persisted: true}
+		j.pushes[pushRef{p.PI, p.PushID}] = &journalPush{p: p, at: rowOpen}
 		return nil
 	})
 	if err != nil {
@@ -283,7 +283,7 @@ func (j *PushJournal) replay(ctx context.Context, rec journalRecord) error {
 	switch rec.kind {
 	case journalPushKind:
 		ref := pushRef{rec.push.PI, rec.push.PushID}
-		j.pushes[ref] = &journalPush{p: rec.push}
+		j.pushes[ref] = &journalPush{p: rec.push, at: rowMaybe}
 		j.stored.add(ref.pi, ref.pushID)
 		j.dirtyPush[ref] = struct{}{}
 	case journalDeliveryKind:
@@ -325,14 +325,14 @@ func (j *PushJournal) loadPush(ctx context.Context, ref pushRef) (*journalPush, 
 	if jp, ok := j.pushes[ref]; ok {
 		return jp, nil
 	}
-	p, err := j.db.GetPush(ctx, ref.pi, ref.pushID)
+	p, at, err := j.db.getPush(ctx, ref.pi, ref.pushID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	jp := &journalPush{p: p, persisted: true}
+	jp := &journalPush{p: p, at: at}
 	j.pushes[ref] = jp
 	return jp, nil
 }
@@ -865,10 +865,11 @@ func (j *PushJournal) checkpointLoop() {
 
 // checkpointPush and checkpointNote are what a checkpoint writes.
 type checkpointPush struct {
-	ref       pushRef
-	p         Push // Deliveries copied; the byte slices never change once stored
-	version   uint64
-	persisted bool
+	ref     pushRef
+	p       Push // Deliveries copied; the byte slices never change once stored
+	version uint64
+	at      pushRowAt
+	wrote   pushRowAt // set by the write
 }
 
 type checkpointNote struct {
@@ -951,7 +952,7 @@ func (j *PushJournal) checkpoint(ctx context.Context, force bool) error {
 		if !ok {
 			continue
 		}
-		jp.persisted = true
+		jp.at = c.wrote
 		if _, dirty := j.dirtyPush[c.ref]; !dirty && jp.version == c.version && pushFinished(jp.p) {
 			delete(j.pushes, c.ref)
 			evicted = true
@@ -987,7 +988,7 @@ func (j *PushJournal) snapshotLocked() ([]checkpointPush, []checkpointNote) {
 	pushes := make([]checkpointPush, 0, len(j.dirtyPush))
 	for ref := range j.dirtyPush {
 		jp := j.pushes[ref] // a marked push is never evicted
-		c := checkpointPush{ref: ref, p: *jp.p, version: jp.version, persisted: jp.persisted}
+		c := checkpointPush{ref: ref, p: *jp.p, version: jp.version, at: jp.at}
 		c.p.Deliveries = slices.Clone(jp.p.Deliveries)
 		pushes = append(pushes, c)
 	}

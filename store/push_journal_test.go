@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,8 +74,8 @@ func contentsOf(t *testing.T, s PushStore, pi string, n int) storeContents {
 func checkSameContents(t *testing.T, what string, got, want storeContents) {
 	t.Helper()
 	for i := range want.pushes {
-		if !reflect.DeepEqual(got.pushes[i], want.pushes[i]) {
-			t.Fatalf("%s: push %d\n got %+v\nwant %+v", what, i, got.pushes[i], want.pushes[i])
+		if w := keptOf(got.pushes[i], want.pushes[i]); !reflect.DeepEqual(got.pushes[i], w) {
+			t.Fatalf("%s: push %d\n got %+v\nwant %+v", what, i, got.pushes[i], w)
 		}
 	}
 	if !reflect.DeepEqual(got.open, want.open) {
@@ -258,6 +259,13 @@ func TestJournalReplayOfCheckpointedFiles(t *testing.T) {
 	defer r.Close()
 	checkSameContents(t, "journal replayed over its checkpoint", contentsOf(t, r, "pi", n), want)
 	checkSameContents(t, "its SQLite store", contentsOf(t, r.db, "pi", n), want)
+	// The replayed pushes went back to the table they were in.
+	if err := r.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if open, final := tableCounts(t, r.db); open+final != n || final == 0 || open == 0 {
+		t.Errorf("%d pushes in ppg_push and %d in ppg_push_final, want %d in all, some in each", open, final, n)
+	}
 }
 
 // After a failed write to the journal, every later write fails too.
@@ -483,4 +491,184 @@ func TestJournalOpenedOnce(t *testing.T) {
 		t.Fatalf("open after the first closed: %v", err)
 	}
 	j2.Close()
+}
+
+// tableCounts returns how many pushes of db are in ppg_push and in
+// ppg_push_final, and fails if one is in both.
+func tableCounts(t *testing.T, db *SQLite) (open, final int) {
+	t.Helper()
+	var both int
+	err := db.reader.QueryRow(`SELECT (SELECT count(*) FROM ppg_push), (SELECT count(*) FROM ppg_push_final),
+		(SELECT count(*) FROM ppg_push JOIN ppg_push_final USING (pi, push_id))`).Scan(&open, &final, &both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both != 0 {
+		t.Fatalf("%d pushes in both ppg_push and ppg_push_final", both)
+	}
+	return open, final
+}
+
+// A checkpoint writes a push that was received and finished since the
+// previous one as one ppg_push_final row, without its documents; a push
+// that is open, or was written while open, keeps its ppg_push rows. The
+// SQLite store's own methods see both tables: GetPush, the duplicate
+// check, a refused update, and the purge.
+func TestCheckpointWritesFinishedPushesCompactly(t *testing.T) {
+	ctx := context.Background()
+	j := openTestJournal(t, t.TempDir(), JournalOptions{})
+	finished, open, late := testPush("pi", "finished", 1, 2), testPush("pi", "open", 2, 1), testPush("pi", "late", 3, 1)
+	for _, p := range []*Push{finished, open, late} {
+		mustInsertPush(t, j, p)
+	}
+	mustUpdateDelivery(t, j, finalUpdate(finished, 0, DeliveryDelivered, epoch.Add(time.Minute), "http://pi.example/n"))
+	mustUpdateDelivery(t, j, finalUpdate(finished, 1, DeliveryUndeliverable, epoch.Add(2*time.Minute), ""))
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, f := tableCounts(t, j.db); o != 2 || f != 1 {
+		t.Fatalf("after the first checkpoint: %d pushes in ppg_push, %d in ppg_push_final; want 2 and 1", o, f)
+	}
+	got, err := j.db.GetPush(ctx, "pi", "finished")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *finished
+	want.Control, want.Content = nil, nil
+	want.Deliveries = []Delivery{
+		finalUpdate(finished, 0, DeliveryDelivered, epoch.Add(time.Minute), "").Delivery,
+		finalUpdate(finished, 1, DeliveryUndeliverable, epoch.Add(2*time.Minute), "").Delivery,
+	}
+	for i, d := range finished.Deliveries {
+		want.Deliveries[i].Address, want.Deliveries[i].MSISDN = d.Address, d.MSISDN
+	}
+	if w := normalizedPush(&want); !reflect.DeepEqual(got, withoutDocuments(w)) {
+		t.Fatalf("the finished push from SQLite\n got %+v\nwant %+v", got, withoutDocuments(w))
+	}
+	if got, err := j.db.GetPush(ctx, "pi", "open"); err != nil || len(got.Control) == 0 || len(got.Content) == 0 {
+		t.Fatalf("the open push from SQLite: %+v, %v; want it with its documents", got, err)
+	}
+
+	// The push written while open stays in ppg_push once finished.
+	mustUpdateDelivery(t, j, finalUpdate(late, 0, DeliveryExpired, epoch.Add(3*time.Minute), ""))
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, f := tableCounts(t, j.db); o != 2 || f != 1 {
+		t.Fatalf("after the second checkpoint: %d pushes in ppg_push, %d in ppg_push_final; want 2 and 1", o, f)
+	}
+	if got, err := j.GetPush(ctx, "pi", "late"); err != nil || got.Deliveries[0].State != DeliveryExpired {
+		t.Fatalf("the late push: %+v, %v", got, err)
+	}
+
+	// The journal and SQLite alone refuse what they should for it.
+	for name, s := range map[string]PushStore{"journal": j, "SQLite": j.db} {
+		if err := s.InsertPush(ctx, testPush("pi", "finished", 9, 1)); !errors.Is(err, ErrDuplicate) {
+			t.Errorf("%s: inserting the finished push again: %v, want ErrDuplicate", name, err)
+		}
+		u := finalUpdate(finished, 1, DeliveryDelivered, epoch.Add(time.Hour), "")
+		if err := s.UpdateDelivery(ctx, u); !errors.Is(err, ErrFinal) {
+			t.Errorf("%s: updating a final delivery of the finished push: %v, want ErrFinal", name, err)
+		}
+		u.Index = 2
+		if err := s.UpdateDelivery(ctx, u); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: updating a third delivery of the finished push: %v, want ErrNotFound", name, err)
+		}
+	}
+
+	// The purge keeps the finished push while its notification is owed.
+	if n, err := j.db.PurgePushes(ctx, epoch.Add(24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("purging: %d, %v; want 1 (the late push)", n, err)
+	}
+	if err := j.UpdateNotification(ctx, NotificationUpdate{PI: "pi", PushID: "finished", Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := j.db.PurgePushes(ctx, epoch.Add(2*time.Minute)); err != nil || n != 0 {
+		t.Fatalf("purging what was done before the last delivery: %d, %v; want 0", n, err)
+	}
+	if n, err := j.db.PurgePushes(ctx, epoch.Add(24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("purging: %d, %v; want 1 (the finished push)", n, err)
+	}
+	if o, f := tableCounts(t, j.db); o != 1 || f != 0 {
+		t.Fatalf("after the purge: %d pushes in ppg_push, %d in ppg_push_final; want 1 and 0", o, f)
+	}
+}
+
+// A ppg_push_final row whose deliveries cannot be what they should is a
+// CorruptPushError that says which and why.
+func TestFinalPushCorruptDeliveries(t *testing.T) {
+	ctx := context.Background()
+	j := openTestJournal(t, t.TempDir(), JournalOptions{})
+	p := testPush("pi", "p", 1, 1)
+	mustInsertPush(t, j, p)
+	mustUpdateDelivery(t, j, finalUpdate(p, 0, DeliveryDelivered, epoch, ""))
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := appendJournalDeliveries(nil, testPush("pi", "p", 1, 1).Deliveries)
+	for _, c := range []struct {
+		blob []byte
+		want string
+	}{
+		{nil, "column deliveries: deliveries: not a uvarint"},
+		{[]byte{1}, "column deliveries: deliveries: 1, want 1 to 0"},
+		{append(slices.Clone(open), 0), "column deliveries: end: 1 octets after the last delivery"},
+		{open, "index 0: column deliveries: state pending in a finished push"},
+	} {
+		if _, err := j.db.writer.Exec(`UPDATE ppg_push_final SET deliveries = ?`, nonNil(c.blob)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := j.db.GetPush(ctx, "pi", "p")
+		var corrupt *CorruptPushError
+		if !errors.As(err, &corrupt) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("deliveries %x: %v, want a CorruptPushError saying %q", c.blob, err, c.want)
+		}
+	}
+}
+
+// Records replayed over checkpoints that committed go back to the table the
+// push is in: a push written while open and finished afterwards stays in
+// ppg_push, one finished before its first checkpoint in ppg_push_final.
+func TestJournalReplayKeepsTablesApart(t *testing.T) {
+	ctx := context.Background()
+	dir, saved := t.TempDir(), t.TempDir()
+	j := openTestJournal(t, dir, JournalOptions{CheckpointBytes: 4 << 20})
+	prefix := filepath.Join(dir, "ppg.db-pushes")
+	early, late := testPush("pi", "early", 1, 1), testPush("pi", "late", 2, 1)
+	mustInsertPush(t, j, early)
+	mustInsertPush(t, j, late)
+	mustUpdateDelivery(t, j, finalUpdate(early, 0, DeliveryDelivered, epoch, ""))
+	copyJournal(t, prefix, saved)
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustUpdateDelivery(t, j, finalUpdate(late, 0, DeliveryUndeliverable, epoch.Add(time.Minute), ""))
+	copyJournal(t, prefix, saved)
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stopWithoutCheckpoint(j)
+	copyJournal(t, filepath.Join(saved, "ppg.db-pushes"), dir)
+
+	r, err := OpenPushJournal(j.db, prefix, JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, c := range []struct {
+		p     *Push
+		state DeliveryState
+		in    pushRowAt
+	}{{early, DeliveryDelivered, rowFinal}, {late, DeliveryUndeliverable, rowOpen}} {
+		got, at, err := r.db.getPush(ctx, c.p.PI, c.p.PushID)
+		if err != nil || got.Deliveries[0].State != c.state || at != c.in {
+			t.Errorf("%s: %v in table %d, %v; want %v in %d", c.p.PushID, got, at, err, c.state, c.in)
+		}
+	}
+	if open, final := tableCounts(t, r.db); open != 1 || final != 1 {
+		t.Errorf("%d pushes in ppg_push, %d in ppg_push_final; want 1 and 1", open, final)
+	}
 }

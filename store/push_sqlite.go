@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -74,9 +75,21 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (pi, push_id, idx) DO UPDATE
 		SET attempts = excluded.attempts, next_attempt = excluded.next_attempt`
-	selectPushStored = `SELECT 1 FROM ppg_push WHERE pi = ? AND push_id = ?`
-	selectPushKeys   = `SELECT pi, push_id FROM ppg_push`
-	countPushes      = `SELECT count(*) FROM ppg_push`
+	// updatePushProgress sets the counts of a push's row if it has one.
+	updatePushProgress = `UPDATE ppg_push SET open_deliveries = ?, done_at = ?
+		WHERE pi = ? AND push_id = ?
+		RETURNING push_key`
+	upsertFinalPush = `INSERT INTO ppg_push_final (pi, push_id, received_at, content_type, notify_to,
+			priority, deliver_after, deliver_before, done_at, deliveries)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (pi, push_id) DO UPDATE
+		SET done_at = excluded.done_at, deliveries = excluded.deliveries`
+	deleteFinalPush = `DELETE FROM ppg_push_final WHERE pi = ? AND push_id = ?`
+
+	selectPushStored = `SELECT 1 FROM ppg_push WHERE pi = ?1 AND push_id = ?2
+		UNION ALL SELECT 1 FROM ppg_push_final WHERE pi = ?1 AND push_id = ?2`
+	selectPushKeys = `SELECT pi, push_id FROM ppg_push UNION ALL SELECT pi, push_id FROM ppg_push_final`
+	countPushes    = `SELECT (SELECT count(*) FROM ppg_push) + (SELECT count(*) FROM ppg_push_final)`
 
 	rescheduleNotification = `UPDATE ppg_notification SET attempts = ?, next_attempt = ?
 		WHERE pi = ? AND push_id = ? AND idx = ?`
@@ -113,7 +126,13 @@ const (
 		SELECT 1 FROM ppg_notification n WHERE n.pi = ppg_push.pi AND n.push_id = ppg_push.push_id)`
 	purgeDeliveries = `DELETE FROM ppg_delivery WHERE push_key IN (
 		SELECT push_key FROM ppg_push WHERE ` + purgeablePushes + `)`
-	purgePushes = `DELETE FROM ppg_push WHERE ` + purgeablePushes
+	purgePushes      = `DELETE FROM ppg_push WHERE ` + purgeablePushes
+	purgeFinalPushes = `DELETE FROM ppg_push_final WHERE done_at < ? AND NOT EXISTS (
+		SELECT 1 FROM ppg_notification n WHERE n.pi = ppg_push_final.pi AND n.push_id = ppg_push_final.push_id)`
+
+	// finalPushColumns are a ppg_push_final row's columns but its key.
+	finalPushColumns = `received_at, content_type, notify_to, priority, deliver_after, deliver_before, deliveries`
+	selectFinalPush  = `SELECT ` + finalPushColumns + ` FROM ppg_push_final WHERE pi = ? AND push_id = ?`
 )
 
 // The push writes' statements on the writer's driver connection, by their
@@ -130,6 +149,10 @@ const (
 	stmtUpsertPush
 	stmtUpsertDelivery
 	stmtUpsertNotification
+	stmtUpdatePushProgress
+	stmtUpsertFinalPush
+	stmtDeleteFinalPush
+	stmtFinalPush
 )
 
 var pushWriteQueries = []string{
@@ -144,17 +167,24 @@ var pushWriteQueries = []string{
 	stmtUpsertPush:             upsertPush,
 	stmtUpsertDelivery:         upsertDelivery,
 	stmtUpsertNotification:     upsertNotification,
+	stmtUpdatePushProgress:     updatePushProgress,
+	stmtUpsertFinalPush:        upsertFinalPush,
+	stmtDeleteFinalPush:        deleteFinalPush,
+	stmtFinalPush:              selectFinalPush,
 }
 
 // pushStatements are the push store's prepared statements on the read pool.
 type pushStatements struct {
-	getPush, pushStored *sql.Stmt
+	getPush, getFinalPush, pushStored *sql.Stmt
 }
 
 func (st *pushStatements) prepare(ctx context.Context, reader *sql.DB) error {
 	var err error
 	if st.getPush, err = reader.PrepareContext(ctx, selectPush); err != nil {
 		return fmt.Errorf("preparing %q: %w", selectPush, err)
+	}
+	if st.getFinalPush, err = reader.PrepareContext(ctx, selectFinalPush); err != nil {
+		return fmt.Errorf("preparing %q: %w", selectFinalPush, err)
 	}
 	if st.pushStored, err = reader.PrepareContext(ctx, selectPushStored); err != nil {
 		return fmt.Errorf("preparing %q: %w", selectPushStored, err)
@@ -164,7 +194,7 @@ func (st *pushStatements) prepare(ctx context.Context, reader *sql.DB) error {
 
 func (st *pushStatements) close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{st.getPush, st.pushStored} {
+	for _, s := range []*sql.Stmt{st.getPush, st.getFinalPush, st.pushStored} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -206,48 +236,78 @@ func (s *SQLite) pushCount(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// pushRowAt says where SQLite holds a push's rows, as far as the push
+// journal knows.
+type pushRowAt uint8
+
+const (
+	// rowNone: nowhere; the journal took the push since the last checkpoint.
+	rowNone pushRowAt = iota
+	// rowMaybe: replayed from a journal file, so perhaps written, in
+	// either table, by a checkpoint that committed before a crash.
+	rowMaybe
+	// rowOpen: a ppg_push row and a ppg_delivery row per delivery.
+	rowOpen
+	// rowFinal: a ppg_push_final row.
+	rowFinal
+)
+
 // checkpointWrite sets the rows of the pushes and notifications a push
-// journal checkpoint took: each push's row and its deliveries' rows to
-// their state, each notification's row to its state, or away.
+// journal checkpoint took: each push's rows to its state, each
+// notification's row to its state, or away. A finished push that has no
+// ppg_push row goes to ppg_push_final; every other push to ppg_push and
+// ppg_delivery. It sets each push's wrote to where it went.
 func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote) func(context.Context, any) error {
 	return func(ctx context.Context, conn any) error {
 		stmts, err := s.pushWrites.on(ctx, conn)
 		if err != nil {
 			return err
 		}
-		key := make([]driver.Value, 1)
+		var blob []byte
 		for i := range pushes {
 			c := &pushes[i]
 			p := &c.p
-			args := pushRowArgs(p)
-			// A push not yet written takes the cheaper plain inserts; one
-			// written before, or replayed and perhaps written, is upserted.
-			inserted := false
-			if !c.persisted {
-				n, lastID, err := execRows(ctx, stmts[stmtInsertPush], args)
-				if err != nil {
-					return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+			open, doneAt := pushProgress(p.Deliveries)
+			if open > 0 {
+				if c.at == rowFinal {
+					// Never so, as a final delivery stays final; but a
+					// push is in one table only.
+					if _, err := stmts[stmtDeleteFinalPush].ExecContext(ctx, namedValues(p.PI, p.PushID)); err != nil {
+						return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+					}
 				}
-				inserted, key[0] = n == 1, lastID
-			}
-			if !inserted {
-				found, err := queryRow(ctx, stmts[stmtUpsertPush], args, key)
-				if err == nil && !found {
-					err = errors.New("no push_key returned")
+				if err := writeOpenPush(ctx, stmts, p, c.at == rowOpen, nil); err != nil {
+					return err
 				}
-				if err != nil {
-					return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+				c.wrote = rowOpen
+				continue
+			}
+			if c.at == rowOpen || c.at == rowMaybe {
+				key := make([]driver.Value, 1)
+				found := true
+				if c.at == rowMaybe {
+					found, err = queryRow(ctx, stmts[stmtUpdatePushProgress],
+						namedValues(int64(open), micros(doneAt), p.PI, p.PushID), key)
+					if err != nil {
+						return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+					}
+				}
+				if found {
+					if err := writeOpenPush(ctx, stmts, p, true, key[0]); err != nil {
+						return err
+					}
+					c.wrote = rowOpen
+					continue
 				}
 			}
-			stmt := stmts[stmtUpsertDelivery]
-			if inserted {
-				stmt = stmts[stmtInsertDelivery]
+			blob = appendJournalDeliveries(blob[:0], p.Deliveries)
+			_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, namedValues(
+				p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
+				micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), blob))
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
 			}
-			for i := range p.Deliveries {
-				if _, err := stmt.ExecContext(ctx, deliveryRowArgs(key[0], i, &p.Deliveries[i])); err != nil {
-					return fmt.Errorf("writing delivery %d of %s: %w", i, pushName(p.PI, p.PushID), err)
-				}
-			}
+			c.wrote = rowFinal
 		}
 		for _, c := range notes {
 			var err error
@@ -263,6 +323,46 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 		}
 		return nil
 	}
+}
+
+// writeOpenPush sets p's ppg_push row and its ppg_delivery rows. written
+// says SQLite may hold them already, so that they are upserted; key, when
+// not nil, is the push row's key, its counts already set.
+func writeOpenPush(ctx context.Context, stmts []connStmt, p *Push, written bool, key driver.Value) error {
+	inserted := false
+	if key == nil {
+		args := pushRowArgs(p)
+		keyRow := make([]driver.Value, 1)
+		// A push not yet written takes the cheaper plain inserts; one
+		// written before, or replayed and perhaps written, is upserted.
+		if !written {
+			n, lastID, err := execRows(ctx, stmts[stmtInsertPush], args)
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+			}
+			inserted, keyRow[0] = n == 1, lastID
+		}
+		if !inserted {
+			found, err := queryRow(ctx, stmts[stmtUpsertPush], args, keyRow)
+			if err == nil && !found {
+				err = errors.New("no push_key returned")
+			}
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+			}
+		}
+		key = keyRow[0]
+	}
+	stmt := stmts[stmtUpsertDelivery]
+	if inserted {
+		stmt = stmts[stmtInsertDelivery]
+	}
+	for i := range p.Deliveries {
+		if _, err := stmt.ExecContext(ctx, deliveryRowArgs(key, i, &p.Deliveries[i])); err != nil {
+			return fmt.Errorf("writing delivery %d of %s: %w", i, pushName(p.PI, p.PushID), err)
+		}
+	}
+	return nil
 }
 
 // InsertPushAsync implements PushStore. It never waits for I/O; done runs on
@@ -305,6 +405,13 @@ func (s *SQLite) insertPushWrite(p *Push) (func(context.Context, any) error, err
 		stmts, err := s.pushWrites.on(ctx, conn)
 		if err != nil {
 			return err
+		}
+		// A push finished under a push journal's checkpoints is in
+		// ppg_push_final, which the insert's conflict does not see.
+		if final, err := s.finalPushOn(ctx, stmts, pi, pushID); err != nil {
+			return fmt.Errorf("inserting %s: %w", pushName(pi, pushID), err)
+		} else if final != nil {
+			return reject(fmt.Errorf("store: inserting %s: %w", pushName(pi, pushID), ErrDuplicate))
 		}
 		// The key comes back with the insert, as its rowid.
 		n, key, err := execRows(ctx, stmts[stmtInsertPush], pushArgs)
@@ -459,7 +566,7 @@ func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpd
 	case err != nil:
 		return fmt.Errorf("%s: reading its state: %w", deliveryDoing(&u), err)
 	case !found:
-		return reject(errNoSuchPush(&u))
+		return s.whyNotOpenFinal(ctx, stmts, u)
 	case row[1] == nil:
 		return reject(errNoSuchDelivery(&u))
 	}
@@ -474,6 +581,67 @@ func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpd
 	}
 	if old := DeliveryState(state); old.Final() {
 		return reject(errDeliveryFinal(&u, old))
+	}
+	return nil
+}
+
+// whyNotOpenFinal is whyNotOpen for a push not in ppg_push: finished, in
+// ppg_push_final, or unknown.
+func (s *SQLite) whyNotOpenFinal(ctx context.Context, stmts []connStmt, u DeliveryUpdate) error {
+	p, err := s.finalPushOn(ctx, stmts, u.PI, u.PushID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: reading its state: %w", deliveryDoing(&u), err)
+	case p == nil:
+		return reject(errNoSuchPush(&u))
+	case u.Index >= len(p.Deliveries):
+		return reject(errNoSuchDelivery(&u))
+	}
+	return reject(errDeliveryFinal(&u, p.Deliveries[u.Index].State))
+}
+
+// finalPushOn reads a push from ppg_push_final on the writer's connection;
+// nil if it is not there.
+func (s *SQLite) finalPushOn(ctx context.Context, stmts []connStmt, pi, pushID string) (*Push, error) {
+	row := make([]driver.Value, 7)
+	found, err := queryRow(ctx, stmts[stmtFinalPush], namedValues(pi, pushID), row)
+	if err != nil || !found {
+		return nil, err
+	}
+	return scanFinalPush(pi, pushID, driverRow(row))
+}
+
+// driverRow scans values a driver returned as database/sql's Row would.
+type driverRow []driver.Value
+
+func (r driverRow) Scan(dest ...any) error {
+	if len(dest) != len(r) {
+		return fmt.Errorf("store: scanning %d columns into %d values", len(r), len(dest))
+	}
+	for i, v := range r {
+		ok := false
+		switch d := dest[i].(type) {
+		case *int64:
+			*d, ok = v.(int64)
+		case *string:
+			switch v := v.(type) {
+			case string:
+				*d, ok = v, true
+			case []byte:
+				*d, ok = string(v), true
+			}
+		case *[]byte:
+			// The driver may reuse its buffer for the next row.
+			switch v := v.(type) {
+			case []byte:
+				*d, ok = slices.Clone(v), true
+			case string:
+				*d, ok = []byte(v), true
+			}
+		}
+		if !ok {
+			return fmt.Errorf("store: column %d holds a %T, want it for a %T", i, v, dest[i])
+		}
 	}
 	return nil
 }
@@ -519,22 +687,74 @@ func (s *SQLite) updateNotificationWrite(u NotificationUpdate) func(context.Cont
 	}
 }
 
-// GetPush implements PushStore.
+// GetPush implements PushStore. A push in ppg_push_final comes without its
+// Control and Content, which that table does not keep.
 func (s *SQLite) GetPush(ctx context.Context, pi, pushID string) (*Push, error) {
+	p, _, err := s.getPush(ctx, pi, pushID)
+	return p, err
+}
+
+// getPush is GetPush that also says which table held the push.
+func (s *SQLite) getPush(ctx context.Context, pi, pushID string) (*Push, pushRowAt, error) {
+	// ppg_push_final first: a push that moves between the tables between
+	// the two reads can only move out of it (see checkpointWrite).
+	p, err := scanFinalPush(pi, pushID, s.pushStmts.getFinalPush.QueryRowContext(ctx, pi, pushID))
+	switch {
+	case err == nil:
+		return p, rowFinal, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, rowNone, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), err)
+	}
 	rows, err := s.pushStmts.getPush.QueryContext(ctx, pi, pushID)
 	if err != nil {
-		return nil, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), err)
+		return nil, rowNone, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), err)
 	}
 	defer rows.Close()
 	var found *Push
 	err = readPushes(rows, func(p *Push) error { found = p; return nil })
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), err)
+		return nil, rowNone, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), err)
 	case found == nil:
-		return nil, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), ErrNotFound)
+		return nil, rowNone, fmt.Errorf("store: getting %s: %w", pushName(pi, pushID), ErrNotFound)
 	}
-	return found, nil
+	return found, rowOpen, nil
+}
+
+// scanFinalPush reads a row of finalPushColumns: sql.ErrNoRows if there is
+// none, a CorruptPushError if a column cannot be what it should.
+func scanFinalPush(pi, pushID string, row interface{ Scan(...any) error }) (*Push, error) {
+	var (
+		p                       = Push{PI: pi, PushID: pushID}
+		received, after, before int64
+		priority                int64
+		blob                    []byte
+	)
+	err := row.Scan(&received, &p.ContentType, &p.NotifyTo, &priority, &after, &before, &blob)
+	if err != nil {
+		return nil, err
+	}
+	if !fitsInt(priority) {
+		return nil, &CorruptPushError{PI: pi, PushID: pushID, Index: -1, Column: "priority", Value: priority, Want: "an int"}
+	}
+	p.ReceivedAt, p.Priority = fromMicros(received), int(priority)
+	p.DeliverAfter, p.DeliverBefore = fromMicros(after), fromMicros(before)
+	r := &journalReader{b: blob}
+	p.Deliveries = r.deliveries()
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("end", fmt.Sprintf("%d octets after the last delivery", len(r.b)))
+	}
+	if err, ok := r.err.(*JournalError); ok {
+		return nil, &CorruptPushError{PI: pi, PushID: pushID, Index: -1, Column: "deliveries",
+			Reason: fmt.Sprintf("%s: %s", err.Field, err.Reason)}
+	}
+	for i, d := range p.Deliveries {
+		if !d.State.Final() {
+			return nil, &CorruptPushError{PI: pi, PushID: pushID, Index: i, Column: "deliveries",
+				Reason: fmt.Sprintf("state %s in a finished push", d.State)}
+		}
+	}
+	return &p, nil
 }
 
 // OpenPushes implements PushStore. It reads one consistent snapshot and
@@ -729,6 +949,15 @@ func (s *SQLite) PurgePushes(ctx context.Context, before time.Time) (int, error)
 		if purged, err = res.RowsAffected(); err != nil {
 			return fmt.Errorf("purging pushes done before %v: %w", before, err)
 		}
+		res, err = tx.ExecContext(ctx, purgeFinalPushes, limit)
+		if err != nil {
+			return fmt.Errorf("purging finished pushes done before %v: %w", before, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("purging finished pushes done before %v: %w", before, err)
+		}
+		purged += n
 		return nil
 	})
 	if err != nil {

@@ -113,6 +113,22 @@ func normalizedPush(p *Push) *Push {
 	return &c
 }
 
+// keptOf is want as a store may return it: without its control and
+// content documents if it is finished and got lacks them (the final-push
+// table does not keep them).
+func keptOf(got, want *Push) *Push {
+	if got == nil || got.Control != nil || got.Content != nil || !pushFinished(want) {
+		return want
+	}
+	return withoutDocuments(want)
+}
+
+func withoutDocuments(p *Push) *Push {
+	c := *p
+	c.Control, c.Content = nil, nil
+	return &c
+}
+
 func normalizedNotification(n *Notification) *Notification {
 	c := *n
 	if c.Body == nil {

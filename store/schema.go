@@ -138,6 +138,33 @@ var migrations = [][]string{
 		`ALTER TABLE ppg_notification_keyed RENAME TO ppg_notification`,
 		`CREATE INDEX ppg_notification_due ON ppg_notification (next_attempt, pi, push_id, idx)`,
 	},
+	// 4: finished pushes in one row each.
+	{
+		// A push journal checkpoint writes here a push that was received
+		// and finished since the previous one (most pushes), instead of a
+		// ppg_push row and a ppg_delivery row per address: one row in one
+		// B-tree plus the purge index, rather than four B-trees and the
+		// push's control and content documents, which a finished push no
+		// longer needs (measured: about 6 against 16 µs of a checkpoint's
+		// CPU per push). deliveries holds every delivery, address and
+		// MSISDN included, in the push journal's encoding. A push is in
+		// ppg_push or here, never in both.
+		`CREATE TABLE ppg_push_final (
+			pi             TEXT   NOT NULL,
+			push_id        TEXT   NOT NULL,
+			received_at    BIGINT NOT NULL,
+			content_type   TEXT   NOT NULL,
+			notify_to      TEXT   NOT NULL,
+			priority       BIGINT NOT NULL,
+			deliver_after  BIGINT NOT NULL,
+			deliver_before BIGINT NOT NULL,
+			done_at        BIGINT NOT NULL,
+			deliveries     BLOB   NOT NULL,
+			PRIMARY KEY (pi, push_id)
+		) WITHOUT ROWID`,
+		// PurgePushes reads them by age.
+		`CREATE INDEX ppg_push_final_done ON ppg_push_final (done_at)`,
+	},
 }
 
 // migrate brings db's schema up to the latest version, one transaction per
