@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/txpush/txpush/internal/httpfast"
 	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/ppg"
 	"github.com/txpush/txpush/smpp"
@@ -70,6 +71,9 @@ type ppgSettings struct {
 	Retention               time.Duration `yaml:"retention"`
 	HeaderTimeout           time.Duration `yaml:"header_timeout"`
 	IdleTimeout             time.Duration `yaml:"idle_timeout"`
+	// PAPFastPath serves plain PAP posts without net/http's per-request
+	// machinery (internal/httpfast); not over HTTPS.
+	PAPFastPath bool `yaml:"pap_fast_path"`
 
 	WAPGW      string   `yaml:"wapgw"`
 	WAPGWAllow []string `yaml:"wapgw_allow"`
@@ -104,6 +108,7 @@ func defaultPPGSettings() ppgSettings {
 	s.Retention = ppg.DefaultRetention
 	s.HeaderTimeout = 10 * time.Second
 	s.IdleTimeout = 60 * time.Second
+	s.PAPFastPath = true
 	s.Mode = "transaction"
 	s.ReceiptTimeout = ppg.DefaultReceiptTimeout
 	return s
@@ -136,6 +141,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.DurationVar(&s.Retention, "retention", s.Retention, "how long a finished push stays in the store for status queries (its push-id stays used); negative keeps all")
 	fs.DurationVar(&s.HeaderTimeout, "header-timeout", s.HeaderTimeout, "time a PI has to send its request headers")
 	fs.DurationVar(&s.IdleTimeout, "idle-timeout", s.IdleTimeout, "idle keep-alive connections are closed after")
+	fs.BoolVar(&s.PAPFastPath, "pap-fast-path", s.PAPFastPath, "answer plain HTTP/1.1 PAP posts (Content-Length bodies, keep-alive) on a fast path of our own and every other request with net/http; false: net/http for all. Not used with HTTPS")
 	fs.StringVar(&s.Mode, "mode", s.Mode, "transaction (one submit per push, the outcome in the response) or legacy (the PPG splits; store-and-forward with receipts, for SMSCs without transaction mode)")
 	fs.DurationVar(&s.ReceiptTimeout, "receipt-timeout", s.ReceiptTimeout, "legacy mode: how long a push waits for the receipts of all its parts (then outcome unknown)")
 	fs.BoolVar(&s.KeepFailedParts, "keep-failed-parts", s.KeepFailedParts, "legacy mode: leave at the SMSC the parts of a failed push that it still holds, as Kannel does (default: cancel_sm them)")
@@ -319,9 +325,16 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("GET /status", gw.StatusHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: set.HeaderTimeout, IdleTimeout: set.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	servers := []*http.Server{srv}
+	var papServer interface {
+		Serve(net.Listener) error
+		Shutdown(context.Context) error
+	} = srv
+	if set.PAPFastPath && scheme == "http" {
+		papServer = &httpfast.Server{Fast: map[string]http.Handler{"/pap": gw, "/wappush": gw}, Fallback: srv}
+	}
+	servers := []interface{ Shutdown(context.Context) error }{papServer}
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- papServer.Serve(l) }()
 	addr := l.Addr().String()
 	log.Info("ppg listening", "pap", scheme+"://"+addr+"/pap", "smsc", set.SMSC, "mode", set.Mode, "store", set.Store)
 	if len(pis) == 0 {

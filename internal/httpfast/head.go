@@ -1,0 +1,247 @@
+package httpfast
+
+import (
+	"bytes"
+	"net/http"
+	"net/textproto"
+)
+
+// requestHead is what the fast path takes from a request head.
+type requestHead struct {
+	path          string
+	header        http.Header
+	host          string
+	contentLength int64
+	close         bool // Connection: close
+}
+
+// headStatus says what parseHead made of the octets it was given.
+type headStatus int
+
+const (
+	headIncomplete headStatus = iota // valid so far; the rest is to come
+	headDeclined                     // not a request the fast path takes
+	headComplete
+)
+
+// maxContentLength bounds the Content-Length the fast path takes; a larger
+// one goes to net/http (and a PPG refuses it by its own limit anyway).
+const maxContentLength = 1 << 40
+
+// parseHead parses the request head at the start of b if it is in the one
+// form the fast path takes:
+//
+//	POST SP path SP HTTP/1.1 CRLF
+//	*( field-name ":" OWS field-value OWS CRLF )
+//	CRLF
+//
+// with path one of paths, exactly one Host field, exactly one
+// Content-Length of digits, no Transfer-Encoding, Expect or Upgrade field,
+// a Connection field of close or keep-alive only, field names of token
+// characters and values without control characters but HTAB. It returns the
+// head and its length when complete; headDeclined as soon as anything
+// departs from that form, whatever follows.
+func parseHead(b []byte, paths []string) (requestHead, int, headStatus) {
+	var h requestHead
+	line, rest, ok := cutLine(b)
+	if !ok {
+		if !bytes.HasPrefix([]byte("POST "), b[:min(len(b), len("POST "))]) {
+			return h, 0, headDeclined
+		}
+		return h, 0, headIncomplete
+	}
+	target, found := bytes.CutPrefix(line, []byte("POST "))
+	if !found {
+		return h, 0, headDeclined
+	}
+	target, found = bytes.CutSuffix(target, []byte(" HTTP/1.1"))
+	if !found {
+		return h, 0, headDeclined
+	}
+	for _, p := range paths {
+		if string(target) == p {
+			h.path = p
+			break
+		}
+	}
+	if h.path == "" {
+		return h, 0, headDeclined
+	}
+	h.header = make(http.Header, 8)
+	hosts, lengths := 0, 0
+	for {
+		line, rest, ok = cutLine(rest)
+		if !ok {
+			return h, 0, headIncomplete
+		}
+		if len(line) == 0 {
+			break
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !isToken(line[:colon]) {
+			return h, 0, headDeclined // also a folded line, which starts with a space
+		}
+		value := trimOWS(line[colon+1:])
+		if !isFieldValue(value) {
+			return h, 0, headDeclined
+		}
+		key := canonicalKey(line[:colon])
+		v := string(value)
+		switch key {
+		case "Transfer-Encoding", "Expect", "Upgrade":
+			return h, 0, headDeclined
+		case "Host":
+			// As net/http does: the host is the request's, not a field.
+			hosts++
+			h.host = v
+			continue
+		case "Content-Length":
+			lengths++
+			n, ok := parseLength(value)
+			if !ok {
+				return h, 0, headDeclined
+			}
+			h.contentLength = n
+		case "Connection":
+			switch {
+			case asciiEqualFold(value, "close"):
+				h.close = true
+			case asciiEqualFold(value, "keep-alive"):
+			default:
+				return h, 0, headDeclined
+			}
+		}
+		h.header[key] = append(h.header[key], v)
+	}
+	if hosts != 1 || lengths != 1 {
+		return h, 0, headDeclined
+	}
+	return h, len(b) - len(rest), headComplete
+}
+
+// cutLine returns the line at the start of b without its CRLF, and what
+// follows; ok is false if b holds no complete line. A bare LF, or a CR
+// anywhere but before the LF, is left in the line, where the checks that
+// follow decline it.
+func cutLine(b []byte) (line, rest []byte, ok bool) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return nil, b, false
+	}
+	line = b[:i]
+	if len(line) == 0 || line[len(line)-1] != '\r' {
+		// A bare LF: return a line the checks decline (a CR is never a
+		// valid octet in one).
+		return []byte{'\r'}, b[i+1:], true
+	}
+	return line[:len(line)-1], b[i+1:], true
+}
+
+// isToken reports whether b is an RFC 9110 token.
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !tokenChar[c] {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+var tokenChar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isFieldValue reports whether b, already trimmed, has no control
+// character but HTAB (RFC 9110 field-value, obs-text allowed).
+func isFieldValue(b []byte) bool {
+	for _, c := range b {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// parseLength parses a Content-Length: digits only, at most
+// maxContentLength.
+func parseLength(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 13 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, n <= maxContentLength
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// commonKeys are the field names PIs send, in canonical form, so that the
+// usual ones take no allocation.
+var commonKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{"Host", "Content-Type", "Content-Length", "Authorization", "User-Agent",
+		"Accept", "Accept-Encoding", "Connection", "Transfer-Encoding", "Expect", "Upgrade",
+		"X-Wap-Application-Id", "Date", "Cache-Control", "Accept-Charset", "Accept-Language"} {
+		m[k] = k
+	}
+	return m
+}()
+
+// canonicalKey is textproto.CanonicalMIMEHeaderKey without an allocation
+// for the common names.
+func canonicalKey(b []byte) string {
+	var buf [32]byte
+	if len(b) <= len(buf) {
+		upper := true
+		for i, c := range b {
+			if upper && c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			} else if !upper && c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+			upper = c == '-'
+		}
+		if k, ok := commonKeys[string(buf[:len(b)])]; ok {
+			return k
+		}
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(b))
+}
