@@ -364,6 +364,10 @@ func (b *body) Read(p []byte) (int, error) {
 
 func (b *body) Close() error { return nil }
 
+// Len is how many octets of the body are left to read, so that a reader
+// can size its buffer (pap.ReadRequest does).
+func (b *body) Len() int { return int(b.left) }
+
 // response is the ResponseWriter of the fast path: it keeps the answer and
 // sends it whole once the handler returns.
 type response struct {

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -338,4 +339,20 @@ func TestHandlerPanic(t *testing.T) {
 		t.Errorf("after the panic: %q", got)
 	}
 	_ = br
+}
+
+// A handler can size its buffer from the body's Len.
+func TestBodyLen(t *testing.T) {
+	lens := make(chan []int, 1)
+	ts := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := r.Body.(interface{ Len() int })
+		before := l.Len()
+		io.ReadFull(r.Body, make([]byte, 3))
+		lens <- []int{before, l.Len()}
+	}), nil)
+	c, br := ts.dial(t)
+	exchange(t, c, br, post("12345"))
+	if got := <-lens; !slices.Equal(got, []int{5, 2}) {
+		t.Errorf("Len before and after reading 3 octets: %v, want [5 2]", got)
+	}
 }
