@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -585,12 +586,23 @@ func (s *Session) writeLoop() {
 		case <-s.closed:
 			return
 		}
+		yielded := false
 		for {
 			s.qmu.Lock()
 			if len(s.queue) == 0 {
 				s.qmu.Unlock()
-				break
+				if yielded || bw.Buffered() == 0 {
+					break
+				}
+				// Before the write system call, let the goroutines that
+				// are ready to run (under load, the senders woken with
+				// this one) queue their PDUs, so that one write carries
+				// them all. With nobody else ready this returns at once.
+				runtime.Gosched()
+				yielded = true
+				continue
 			}
+			yielded = false
 			// Swap buffers: producers append to the spare while this
 			// batch is written.
 			batch := s.queue
