@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/txpush/txpush/internal/httpfast"
 )
 
 // BenchmarkHTTPServerFloor measures what one HTTP/1.1 exchange costs a Go
@@ -25,11 +27,12 @@ import (
 // http.ReadResponse, much as the PPG's notification client does: its CPU
 // time, client-µs/req, is the floor under a notification.
 //
-// "net/http" is the standard library's server, which the PPG uses; "raw"
-// reads and answers the same requests with nothing but a buffered reader
-// on each connection: what no server in Go can go below.
+// "net/http" is the standard library's server; "httpfast" the server the
+// PPG takes its plain PAP posts with (internal/httpfast, net/http behind
+// it); "raw" reads and answers the same requests with nothing but a
+// buffered reader on each connection: what no server in Go can go below.
 func BenchmarkHTTPServerFloor(b *testing.B) {
-	for _, kind := range []string{"net/http", "raw"} {
+	for _, kind := range []string{"net/http", "httpfast", "raw"} {
 		b.Run(kind, func(b *testing.B) { benchmarkHTTPServerFloor(b, kind) })
 	}
 }
@@ -153,12 +156,18 @@ func runFloorServer(kind string) int {
 			go serveFloorRaw(c)
 		}
 	}
-	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusAccepted)
 		w.Write(floorAnswer)
-	}))
+	})
+	if kind == "httpfast" {
+		srv := &httpfast.Server{Fast: map[string]http.Handler{"/pap": answer}, Fallback: &http.Server{Handler: answer}}
+		srv.Serve(ln)
+		return 0
+	}
+	http.Serve(ln, answer)
 	return 0
 }
 
