@@ -199,6 +199,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Close closes the listener and every connection at once, requests being
+// served or not, and closes Fallback, as net/http's Close does.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	l := s.listener
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	var errs []error
+	if l != nil {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	for _, c := range conns {
+		c.c.Close()
+	}
+	return errors.Join(append(errs, s.Fallback.Close())...)
+}
+
 // conn is one connection on the fast path.
 type conn struct {
 	srv    *Server

@@ -356,3 +356,26 @@ func TestBodyLen(t *testing.T) {
 		t.Errorf("Len before and after reading 3 octets: %v, want [5 2]", got)
 	}
 }
+
+// Close ends every connection at once, a request being served included.
+func TestClose(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	block := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	})
+	ts := startServer(t, block, nil)
+	busy, busyBr := ts.dial(t)
+	io.WriteString(busy, post("x"))
+	<-entered
+	_, idleBr := ts.dial(t)
+	if err := ts.srv.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	for _, br := range []*bufio.Reader{busyBr, idleBr} {
+		if n, err := br.Read(make([]byte, 1)); n != 0 || err == nil {
+			t.Errorf("after Close: %d octets, %v; want the connection closed", n, err)
+		}
+	}
+	close(release)
+}
