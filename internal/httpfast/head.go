@@ -35,7 +35,7 @@ const maxContentLength = 1 << 40
 //	*( field-name ":" OWS field-value OWS CRLF )
 //	CRLF
 //
-// with path one of paths, exactly one Host field, exactly one
+// with path one of paths, exactly one Host field of host characters, exactly one
 // Content-Length of digits, no Transfer-Encoding, Expect or Upgrade field,
 // a Connection field of close or keep-alive only, field names of token
 // characters and values without control characters but HTAB. It returns the
@@ -91,7 +91,11 @@ func parseHead(b []byte, paths []string) (requestHead, int, headStatus) {
 		case "Transfer-Encoding", "Expect", "Upgrade":
 			return h, 0, headDeclined
 		case "Host":
-			// As net/http does: the host is the request's, not a field.
+			// As net/http does: the host is the request's, not a field,
+			// and one with other characters than a host's is refused.
+			if !isHost(value) {
+				return h, 0, headDeclined
+			}
 			hosts++
 			h.host = v
 			continue
@@ -155,6 +159,31 @@ var tokenChar = func() (t [256]bool) {
 		t[c], t[c-'a'+'A'] = true, true
 	}
 	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isHost reports whether b has only characters a host and port may: those
+// of a registered name, an IPv6 literal's brackets and colons, and
+// percent-encodings (RFC 3986), which net/http's server checks too.
+func isHost(b []byte) bool {
+	for _, c := range b {
+		if !hostChar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+var hostChar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "-._~%!$&'()*+,;=:[]" {
 		t[c] = true
 	}
 	return t

@@ -182,6 +182,7 @@ func TestDeclinedRequestsGoToNetHTTP(t *testing.T) {
 		{"lower-case method", "post /pap HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", 202, "fallback post /pap"},
 		{"bare LF", "POST /pap HTTP/1.1\nHost: h\nContent-Length: 2\n\nhi", 202, `fallback POST /pap host=h type= auth= body="hi"`},
 		{"no Host", "POST /pap HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400, ""},
+		{"a malformed Host", "POST /pap HTTP/1.1\r\nHost: a b\r\nContent-Length: 0\r\n\r\n", 400, ""},
 		{"two Hosts", "POST /pap HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 0\r\n\r\n", 400, ""},
 		{"two lengths", "POST /pap HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, ""},
 		{"a signed length", "POST /pap HTTP/1.1\r\nHost: h\r\nContent-Length: +2\r\n\r\nhi", 400, ""},
