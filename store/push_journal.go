@@ -64,6 +64,7 @@ type PushJournal struct {
 	files      []uint64                 // the journal files that exist, oldest first
 	genBytes   int64                    // appended to gen so far
 	pending    []journalChunk           // appended, not yet written
+	spare      []journalChunk           // written chunks' emptied buffers, for the next ones
 	prepared   map[uint64]int64         // journal files filled with zeros, not yet opened: their size
 	failed     error
 	closed     bool
@@ -351,7 +352,12 @@ func setDelivery(d *Delivery, to Delivery) {
 // next record that does, or LazyFlush later.
 func (j *PushJournal) appendLocked(enc func([]byte) []byte, done func(error), lazy bool) {
 	if n := len(j.pending); n == 0 || j.pending[n-1].gen != j.gen {
-		j.pending = append(j.pending, journalChunk{gen: j.gen})
+		c := journalChunk{gen: j.gen}
+		if k := len(j.spare); k > 0 {
+			c.data, c.dones = j.spare[k-1].data, j.spare[k-1].dones
+			j.spare = j.spare[:k-1]
+		}
+		j.pending = append(j.pending, c)
 	}
 	c := &j.pending[len(j.pending)-1]
 	before := len(c.data)
@@ -726,6 +732,31 @@ func (j *PushJournal) flushLoop() {
 					done(err)
 				}
 			}
+		}
+		j.recycle(chunks)
+	}
+}
+
+// Written chunks' buffers are kept for the next ones, so that a chunk
+// does not grow from nothing by reallocation at every flush (a quarter of
+// what a push allocated, measured). A few of moderate size are enough: one
+// is filled while the flusher writes another.
+const (
+	spareChunks     = 4
+	spareChunkBytes = 1 << 20
+)
+
+func (j *PushJournal) recycle(chunks []journalChunk) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := range chunks {
+		c := &chunks[i]
+		if len(j.spare) == spareChunks {
+			return
+		}
+		if cap(c.data) > 0 && cap(c.data) <= spareChunkBytes {
+			clear(c.dones) // the callbacks, and what they hold, can go
+			j.spare = append(j.spare, journalChunk{data: c.data[:0], dones: c.dones[:0]})
 		}
 	}
 }

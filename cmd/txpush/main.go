@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -69,7 +70,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
+	if path := os.Getenv("TXPUSH_MEMPROFILE"); path != "" {
+		defer writeAllocsProfile(path, stderr)
+	}
 	return cmd.run(args[1:], stdout, stderr)
+}
+
+// writeAllocsProfile writes, as the command ends, where it allocated
+// memory over its life (the allocs profile, sampled as the runtime does by
+// default) to path with the process id appended, as startCPUProfile does.
+func writeAllocsProfile(path string, stderr io.Writer) {
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err == nil {
+		err = errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "txpush: TXPUSH_MEMPROFILE: %v\n", err)
+	}
 }
 
 // startCPUProfile writes a CPU profile of the command to path (with the
