@@ -142,52 +142,40 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 }
 
 // isToken reports whether b is an RFC 9110 token.
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if !tokenChar[c] {
-			return false
-		}
-	}
-	return len(b) > 0
-}
+func isToken(b []byte) bool { return len(b) > 0 && allIn(b, &tokenChar) }
 
-var tokenChar = func() (t [256]bool) {
+var tokenChar = alnumAnd("!#$%&'*+-.^_`|~")
+
+// isHost reports whether b has only characters a host and port may: those
+// of a registered name, an IPv6 literal's brackets and colons, and
+// percent-encodings (RFC 3986), which net/http's server checks too.
+func isHost(b []byte) bool { return allIn(b, &hostChar) }
+
+var hostChar = alnumAnd("-._~%!$&'()*+,;=:[]")
+
+// alnumAnd is the set of ASCII letters and digits and the characters of
+// extra.
+func alnumAnd(extra string) (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
 	for c := 'a'; c <= 'z'; c++ {
 		t[c], t[c-'a'+'A'] = true, true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
+	for _, c := range extra {
 		t[c] = true
 	}
 	return t
-}()
+}
 
-// isHost reports whether b has only characters a host and port may: those
-// of a registered name, an IPv6 literal's brackets and colons, and
-// percent-encodings (RFC 3986), which net/http's server checks too.
-func isHost(b []byte) bool {
+func allIn(b []byte, set *[256]bool) bool {
 	for _, c := range b {
-		if !hostChar[c] {
+		if !set[c] {
 			return false
 		}
 	}
 	return true
 }
-
-var hostChar = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "-._~%!$&'()*+,;=:[]" {
-		t[c] = true
-	}
-	return t
-}()
 
 // isFieldValue reports whether b, already trimmed, has no control
 // character but HTAB (RFC 9110 field-value, obs-text allowed).

@@ -151,24 +151,9 @@ func (s *Server) forget(c *conn) {
 // listener and the idle connections, then waits until every request being
 // served has been answered (or ctx ends), and shuts Fallback down.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.closing = true
-	l := s.listener
-	var idle []*conn
-	for c, active := range s.conns {
-		if !active {
-			idle = append(idle, c)
-		}
-	}
-	s.mu.Unlock()
 	var errs []error
-	if l != nil {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	for _, c := range idle {
-		c.c.Close()
+	if err := s.stop(false); err != nil {
+		errs = append(errs, err)
 	}
 	fallback := make(chan error, 1)
 	go func() { fallback <- s.Fallback.Shutdown(ctx) }()
@@ -202,24 +187,32 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes the listener and every connection at once, requests being
 // served or not, and closes Fallback, as net/http's Close does.
 func (s *Server) Close() error {
+	return errors.Join(s.stop(true), s.Fallback.Close())
+}
+
+// stop marks the server closing, closes its listener, and closes its idle
+// connections, or all of them if busyToo.
+func (s *Server) stop(busyToo bool) error {
 	s.mu.Lock()
 	s.closing = true
 	l := s.listener
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	var errs []error
-	if l != nil {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
+	var conns []*conn
+	for c, active := range s.conns {
+		if busyToo || !active {
+			conns = append(conns, c)
 		}
 	}
+	s.mu.Unlock()
 	for _, c := range conns {
 		c.c.Close()
 	}
-	return errors.Join(append(errs, s.Fallback.Close())...)
+	if l == nil {
+		return nil
+	}
+	if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 // conn is one connection on the fast path.
