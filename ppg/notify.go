@@ -128,17 +128,18 @@ func (n *notifier) backoff(attempts int) time.Duration {
 // send posts x and reports whether the PI took it: a
 // resultnotification-response with a success code.
 func (n *notifier) send(x *store.Notification) error {
-	ctx, cancel := context.WithTimeout(n.ctx, n.p.cfg.NotifyTimeout)
-	defer cancel()
 	if n.direct != nil {
 		if u, err := url.Parse(x.URL); err == nil && n.direct.Usable(u) {
-			status, body, err := n.direct.Post(ctx, u, "application/xml", x.Body, notifyResponseLimit)
+			// The client bounds the exchange by NotifyTimeout itself.
+			status, body, err := n.direct.Post(n.ctx, u, "application/xml", x.Body, notifyResponseLimit)
 			if err != nil {
 				return err
 			}
 			return takenBy(status, body)
 		}
 	}
+	ctx, cancel := context.WithTimeout(n.ctx, n.p.cfg.NotifyTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Body))
 	if err != nil {
 		return err

@@ -276,6 +276,7 @@ func New(cfg Config, st store.PushStore, d Dispatcher) (*PPG, error) {
 	p.notes = newNotifier(p)
 	if direct {
 		p.notes.direct = keepalive.NewClient("txpush-ppg", cfg.NotifyConcurrency)
+		p.notes.direct.Timeout = cfg.NotifyTimeout
 	}
 	return p, nil
 }

@@ -29,6 +29,11 @@ import (
 // HTTPS (certificates checked against the system's roots), with the answer
 // read by net/http's own response parser. It is safe for concurrent use.
 type Client struct {
+	// Timeout bounds each exchange whose context has no earlier
+	// deadline; zero means a minute. A fixed bound spares the caller a
+	// context with a timer for every post.
+	Timeout time.Duration
+
 	dialer    net.Dialer
 	userAgent string
 	maxIdle   int // idle connections kept per host
@@ -79,7 +84,7 @@ func (c *Client) Post(ctx context.Context, u *url.URL, contentType string, body 
 		if err != nil {
 			return 0, nil, err
 		}
-		status, answer, keep, err := conn.exchange(ctx, u, c.userAgent, contentType, body, limit)
+		status, answer, keep, err := conn.exchange(ctx, c.timeout(), u, c.userAgent, contentType, body, limit)
 		if err == nil {
 			if keep {
 				c.put(key, conn)
@@ -93,6 +98,13 @@ func (c *Client) Post(ctx context.Context, u *url.URL, contentType string, body 
 			return 0, nil, err
 		}
 	}
+}
+
+func (c *Client) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return time.Minute
 }
 
 // get takes an idle connection to key, or dials one.
@@ -149,10 +161,10 @@ func (c *Client) CloseIdle() {
 
 // exchange writes one request and reads its answer; keep says the
 // connection may serve another.
-func (conn *conn) exchange(ctx context.Context, u *url.URL, userAgent, contentType string, body []byte, limit int64) (status int, answer []byte, keep bool, err error) {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(time.Minute)
+func (conn *conn) exchange(ctx context.Context, timeout time.Duration, u *url.URL, userAgent, contentType string, body []byte, limit int64) (status int, answer []byte, keep bool, err error) {
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
 	conn.SetDeadline(deadline)
 	// The context's end (the PPG closing) ends the exchange at once.

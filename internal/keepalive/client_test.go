@@ -2,6 +2,7 @@ package keepalive
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -146,6 +147,26 @@ func TestClientCancel(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the post did not end with its context")
+	}
+}
+
+// TestClientTimeout: Timeout ends an exchange the PI never answers, and
+// an earlier deadline of the context ends it sooner.
+func TestClientTimeout(t *testing.T) {
+	block := make(chan struct{})
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { <-block })
+	defer close(block)
+	c := NewClient("txpush-test", 4)
+	c.Timeout = 50 * time.Millisecond
+	var ne net.Error
+	if _, _, err := c.Post(t.Context(), mustURL(t, srv.URL), "application/xml", nil, 100); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("a post the PI never answers: %v, want a timeout", err)
+	}
+	c.Timeout = time.Hour
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := c.Post(ctx, mustURL(t, srv.URL), "application/xml", nil, 100); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("a post with the context's deadline first: %v, want a timeout", err)
 	}
 }
 
