@@ -13,6 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/txpush/txpush/clock"
+	"github.com/txpush/txpush/internal/httpfast"
 	"github.com/txpush/txpush/internal/smsctest"
 	"github.com/txpush/txpush/metrics"
 	"github.com/txpush/txpush/radio"
@@ -312,6 +313,21 @@ func TestSessionCollectorKeepsCountsOfClosedSessions(t *testing.T) {
 	// A later scrape counts the closed session once, not again.
 	if got := value(t, reg, "txpush_esme_pdus_sent_total"); got != float64(final.Sent) {
 		t.Fatalf("pdus sent on the next scrape %v, want %d", got, final.Sent)
+	}
+}
+
+func TestPAPServerCollector(t *testing.T) {
+	c := metrics.NewPAPServerCollector(func() httpfast.Stats { return httpfast.Stats{Served: 12, HandedOver: 3} })
+	err := testutil.CollectAndCompare(c, strings.NewReader(`
+# HELP txpush_ppg_pap_fast_requests_total PAP requests answered on the PPG's fast path (plain HTTP/1.1 posts).
+# TYPE txpush_ppg_pap_fast_requests_total counter
+txpush_ppg_pap_fast_requests_total 12
+# HELP txpush_ppg_pap_connections_handed_over_total Connections handed to net/http because a request on them was not in the fast path's form; net/http serves the rest of each.
+# TYPE txpush_ppg_pap_connections_handed_over_total counter
+txpush_ppg_pap_connections_handed_over_total 3
+`))
+	if err != nil {
+		t.Error(err)
 	}
 }
 

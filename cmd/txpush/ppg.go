@@ -330,7 +330,9 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 		Shutdown(context.Context) error
 	} = srv
 	if set.PAPFastPath && scheme == "http" {
-		papServer = &httpfast.Server{Fast: map[string]http.Handler{"/pap": gw, "/wappush": gw}, Fallback: srv}
+		fast := &httpfast.Server{Fast: map[string]http.Handler{"/pap": gw, "/wappush": gw}, Fallback: srv}
+		reg.MustRegister(metrics.NewPAPServerCollector(fast.Stats))
+		papServer = fast
 	}
 	servers := []interface{ Shutdown(context.Context) error }{papServer}
 	errc := make(chan error, 2)

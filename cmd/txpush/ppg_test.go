@@ -47,6 +47,9 @@ func TestPPGDaemonEndToEnd(t *testing.T) {
 		"txpush_store_commits_total",
 		`txpush_ppg_smpp_response_seconds_count{command="submit_sm"} 1`,
 		"txpush_store_commit_seconds_count",
+		// The push came on the fast path; /metrics is net/http's.
+		"txpush_ppg_pap_fast_requests_total 1",
+		"txpush_ppg_pap_connections_handed_over_total",
 	}
 	var missing []string
 	for deadline := time.Now().Add(10 * time.Second); ; {

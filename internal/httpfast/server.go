@@ -66,10 +66,19 @@ type Server struct {
 	closing  bool
 	listener net.Listener
 	served   atomic.Uint64
+	handed   atomic.Uint64
 }
 
-// Served counts the requests the fast path has answered.
-func (s *Server) Served() uint64 { return s.served.Load() }
+// Stats counts a Server's work since it started.
+type Stats struct {
+	Served     uint64 // requests answered on the fast path
+	HandedOver uint64 // connections handed to Fallback
+}
+
+// Stats returns the server's counts so far.
+func (s *Server) Stats() Stats {
+	return Stats{Served: s.served.Load(), HandedOver: s.handed.Load()}
+}
 
 // ErrServerClosed is what Serve returns after Shutdown.
 var ErrServerClosed = http.ErrServerClosed
@@ -277,6 +286,7 @@ func (c *conn) serve() {
 			c.c.SetReadDeadline(time.Time{})
 			if c.srv.handoff.give(&bufferedConn{Conn: c.c, r: c.br}) {
 				handedOver = true
+				c.srv.handed.Add(1)
 			}
 			return
 		}

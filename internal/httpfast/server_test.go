@@ -145,8 +145,8 @@ func TestFastPathKeepAlive(t *testing.T) {
 			t.Errorf("answer %d: Content-Length %d, header %v, close %v", i, resp.ContentLength, resp.Header, resp.Close)
 		}
 	}
-	if n := ts.srv.Served(); n != 3 {
-		t.Errorf("the fast path served %d requests, want 3", n)
+	if st := ts.srv.Stats(); st != (Stats{Served: 3}) {
+		t.Errorf("stats %+v, want 3 served and none handed over", st)
 	}
 }
 
@@ -200,8 +200,8 @@ func TestDeclinedRequestsGoToNetHTTP(t *testing.T) {
 				(c.answerFrom == "" && strings.Contains(got, "fast")) {
 				t.Errorf("%d %q, want %d from %q", resp.StatusCode, got, c.status, c.answerFrom)
 			}
-			if n := ts.srv.Served(); n != 0 {
-				t.Errorf("the fast path served %d requests, want none", n)
+			if st := ts.srv.Stats(); st != (Stats{HandedOver: 1}) {
+				t.Errorf("stats %+v, want none served and one connection handed over", st)
 			}
 		})
 	}
