@@ -87,3 +87,23 @@ func FuzzParseHead(f *testing.F) {
 		}
 	})
 }
+
+func TestHeadEnds(t *testing.T) {
+	for _, c := range []struct {
+		b    string
+		from int
+		want bool
+	}{
+		{"POST / HTTP/1.1\r\nHost: h\r\n", 0, false},
+		{"POST / HTTP/1.1\r\nHost: h\r\n\r\n", 0, true},
+		{"POST / HTTP/1.1\r\nHost: h\r\n\r\n", 24, true}, // the last read ended after "Host: h\r\n"
+		{"POST / HTTP/1.1\nHost: h\n\n", 0, true},
+		{"POST / HTTP/1.1\r\nHost: h\r\n\r", 0, false},
+		{"\n\r\n", 0, true},
+		{"", 0, false},
+	} {
+		if got := headEnds([]byte(c.b), c.from); got != c.want {
+			t.Errorf("headEnds(%q, %d) = %v, want %v", c.b, c.from, got, c.want)
+		}
+	}
+}

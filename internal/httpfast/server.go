@@ -19,6 +19,7 @@ package httpfast
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,7 +67,6 @@ type Server struct {
 	closing  bool
 	listener net.Listener
 	served   atomic.Uint64
-	handed   atomic.Uint64
 }
 
 // Stats counts a Server's work since it started.
@@ -77,7 +77,14 @@ type Stats struct {
 
 // Stats returns the server's counts so far.
 func (s *Server) Stats() Stats {
-	return Stats{Served: s.served.Load(), HandedOver: s.handed.Load()}
+	st := Stats{Served: s.served.Load()}
+	s.mu.Lock()
+	if s.handoff != nil {
+		// Counted as net/http accepts them, before it reads a request.
+		st.HandedOver = s.handoff.accepted.Load()
+	}
+	s.mu.Unlock()
+	return st
 }
 
 // ErrServerClosed is what Serve returns after Shutdown.
@@ -286,7 +293,6 @@ func (c *conn) serve() {
 			c.c.SetReadDeadline(time.Time{})
 			if c.srv.handoff.give(&bufferedConn{Conn: c.c, r: c.br}) {
 				handedOver = true
-				c.srv.handed.Add(1)
 			}
 			return
 		}
@@ -303,19 +309,40 @@ func (c *conn) serve() {
 // not one the fast path takes (nothing consumed), headIncomplete if the
 // connection failed or the header timeout passed before its end.
 func (c *conn) readHead() (requestHead, int, headStatus) {
-	for {
+	for from := 0; ; {
 		buf, _ := c.br.Peek(c.br.Buffered())
-		h, n, st := parseHead(buf, c.srv.paths)
-		switch {
-		case st != headIncomplete:
-			return h, n, st
-		case len(buf) == headBuffer:
-			return h, 0, headDeclined // larger than the fast path takes
+		// The head is parsed once its blank line is in, so that one sent
+		// an octet at a time is parsed once, not once per octet.
+		if headEnds(buf, from) {
+			if h, n, st := parseHead(buf, c.srv.paths); st != headIncomplete {
+				return h, n, st
+			}
 		}
+		if len(buf) == headBuffer {
+			return requestHead{}, 0, headDeclined // larger than the fast path takes
+		}
+		from = max(0, len(buf)-2) // a blank line may straddle two reads
 		// More of the head is to come: wait for at least one more octet.
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
-			return h, 0, headIncomplete
+			return requestHead{}, 0, headIncomplete
 		}
+	}
+}
+
+// headEnds reports whether b holds, from offset from on, the LF LF or
+// LF CR LF that ends a request head.
+func headEnds(b []byte, from int) bool {
+	for {
+		i := bytes.IndexByte(b[from:], '\n')
+		if i < 0 {
+			return false
+		}
+		i += from
+		rest := b[i+1:]
+		if len(rest) > 0 && (rest[0] == '\n' || (rest[0] == '\r' && len(rest) > 1 && rest[1] == '\n')) {
+			return true
+		}
+		from = i + 1
 	}
 }
 
@@ -530,10 +557,11 @@ func (c *bufferedConn) Read(p []byte) (int, error) {
 // connListener is the listener Fallback serves: the connections the fast
 // path hands over.
 type connListener struct {
-	addr   net.Addr
-	conns  chan net.Conn
-	done   chan struct{}
-	closed sync.Once
+	accepted atomic.Uint64
+	addr     net.Addr
+	conns    chan net.Conn
+	done     chan struct{}
+	closed   sync.Once
 }
 
 func newConnListener(addr net.Addr) *connListener {
@@ -553,6 +581,7 @@ func (l *connListener) give(c net.Conn) bool {
 func (l *connListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:
+		l.accepted.Add(1)
 		return c, nil
 	case <-l.done:
 		return nil, net.ErrClosed

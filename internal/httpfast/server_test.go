@@ -380,3 +380,17 @@ func TestClose(t *testing.T) {
 	}
 	close(release)
 }
+
+// A head sent an octet at a time is served all the same.
+func TestTrickledHead(t *testing.T) {
+	ts := startServer(t, nil, nil)
+	c, br := ts.dial(t)
+	for _, b := range []byte(post("slow")) {
+		if _, err := c.Write([]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, got := readAnswer(t, br); !strings.HasPrefix(got, "fast") || !strings.Contains(got, `body="slow"`) {
+		t.Errorf("answer %q", got)
+	}
+}
