@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/txpush/txpush/internal/accept"
 )
 
 // BindRequest is what the Server's Authenticate hook decides on.
@@ -95,9 +97,8 @@ func (s *Server) Serve(l net.Listener) error {
 		delete(s.listeners, l)
 		s.mu.Unlock()
 	}()
-	var backoff time.Duration
 	for {
-		conn, err := l.Accept()
+		conn, err := accept.Retrying(l)
 		if err != nil {
 			s.mu.Lock()
 			down := s.shutdown
@@ -105,15 +106,8 @@ func (s *Server) Serve(l net.Listener) error {
 			if down {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
 			return err
 		}
-		backoff = 0
 		s.startSession(conn)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -131,8 +130,9 @@ const (
 		SELECT 1 FROM ppg_notification n WHERE n.pi = ppg_push_final.pi AND n.push_id = ppg_push_final.push_id)`
 
 	// finalPushColumns are a ppg_push_final row's columns but its key.
-	finalPushColumns = `received_at, content_type, notify_to, priority, deliver_after, deliver_before, deliveries`
-	selectFinalPush  = `SELECT ` + finalPushColumns + ` FROM ppg_push_final WHERE pi = ? AND push_id = ?`
+	finalPushColumns      = `received_at, content_type, notify_to, priority, deliver_after, deliver_before, deliveries`
+	selectFinalPush       = `SELECT ` + finalPushColumns + ` FROM ppg_push_final WHERE pi = ? AND push_id = ?`
+	selectFinalDeliveries = `SELECT deliveries FROM ppg_push_final WHERE pi = ? AND push_id = ?`
 )
 
 // The push writes' statements on the writer's driver connection, by their
@@ -152,7 +152,7 @@ const (
 	stmtUpdatePushProgress
 	stmtUpsertFinalPush
 	stmtDeleteFinalPush
-	stmtFinalPush
+	stmtFinalDeliveries
 )
 
 var pushWriteQueries = []string{
@@ -170,7 +170,7 @@ var pushWriteQueries = []string{
 	stmtUpdatePushProgress:     updatePushProgress,
 	stmtUpsertFinalPush:        upsertFinalPush,
 	stmtDeleteFinalPush:        deleteFinalPush,
-	stmtFinalPush:              selectFinalPush,
+	stmtFinalDeliveries:        selectFinalDeliveries,
 }
 
 // pushStatements are the push store's prepared statements on the read pool.
@@ -266,48 +266,9 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 		var blob []byte
 		for i := range pushes {
 			c := &pushes[i]
-			p := &c.p
-			open, doneAt := pushProgress(p.Deliveries)
-			if open > 0 {
-				if c.at == rowFinal {
-					// Never so, as a final delivery stays final; but a
-					// push is in one table only.
-					if _, err := stmts[stmtDeleteFinalPush].ExecContext(ctx, namedValues(p.PI, p.PushID)); err != nil {
-						return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
-					}
-				}
-				if err := writeOpenPush(ctx, stmts, p, c.at == rowOpen, nil); err != nil {
-					return err
-				}
-				c.wrote = rowOpen
-				continue
+			if c.wrote, blob, err = writeCheckpointPush(ctx, stmts, c, blob); err != nil {
+				return err
 			}
-			if c.at == rowOpen || c.at == rowMaybe {
-				key := make([]driver.Value, 1)
-				found := true
-				if c.at == rowMaybe {
-					found, err = queryRow(ctx, stmts[stmtUpdatePushProgress],
-						namedValues(int64(open), micros(doneAt), p.PI, p.PushID), key)
-					if err != nil {
-						return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
-					}
-				}
-				if found {
-					if err := writeOpenPush(ctx, stmts, p, true, key[0]); err != nil {
-						return err
-					}
-					c.wrote = rowOpen
-					continue
-				}
-			}
-			blob = appendJournalDeliveries(blob[:0], p.Deliveries)
-			_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, namedValues(
-				p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
-				micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), blob))
-			if err != nil {
-				return fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
-			}
-			c.wrote = rowFinal
 		}
 		for _, c := range notes {
 			var err error
@@ -323,6 +284,46 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 		}
 		return nil
 	}
+}
+
+// writeCheckpointPush writes c's push where it belongs and says where
+// that is. blob is a buffer for the deliveries' encoding, returned for the
+// next push.
+func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPush, blob []byte) (pushRowAt, []byte, error) {
+	p := &c.p
+	open, doneAt := pushProgress(p.Deliveries)
+	switch {
+	case open > 0:
+		if c.at == rowFinal {
+			// Never so, as a final delivery stays final; but a push is in
+			// one table only.
+			if _, err := stmts[stmtDeleteFinalPush].ExecContext(ctx, namedValues(p.PI, p.PushID)); err != nil {
+				return 0, blob, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+			}
+		}
+		return rowOpen, blob, writeOpenPush(ctx, stmts, p, c.at == rowOpen, nil)
+	case c.at == rowOpen:
+		return rowOpen, blob, writeOpenPush(ctx, stmts, p, true, nil)
+	case c.at == rowMaybe:
+		// Replayed: finished where it was written, if it was.
+		key := make([]driver.Value, 1)
+		found, err := queryRow(ctx, stmts[stmtUpdatePushProgress],
+			namedValues(int64(open), micros(doneAt), p.PI, p.PushID), key)
+		if err != nil {
+			return 0, blob, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+		}
+		if found {
+			return rowOpen, blob, writeOpenPush(ctx, stmts, p, true, key[0])
+		}
+	}
+	blob = appendJournalDeliveries(blob[:0], p.Deliveries)
+	_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, namedValues(
+		p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
+		micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), blob))
+	if err != nil {
+		return 0, blob, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+	}
+	return rowFinal, blob, nil
 }
 
 // writeOpenPush sets p's ppg_push row and its ppg_delivery rows. written
@@ -408,9 +409,9 @@ func (s *SQLite) insertPushWrite(p *Push) (func(context.Context, any) error, err
 		}
 		// A push finished under a push journal's checkpoints is in
 		// ppg_push_final, which the insert's conflict does not see.
-		if final, err := s.finalPushOn(ctx, stmts, pi, pushID); err != nil {
+		if _, final, err := finalDeliveriesOn(ctx, stmts, pi, pushID); err != nil {
 			return fmt.Errorf("inserting %s: %w", pushName(pi, pushID), err)
-		} else if final != nil {
+		} else if final {
 			return reject(fmt.Errorf("store: inserting %s: %w", pushName(pi, pushID), ErrDuplicate))
 		}
 		// The key comes back with the insert, as its rowid.
@@ -588,62 +589,31 @@ func (s *SQLite) whyNotOpen(ctx context.Context, stmts []connStmt, u DeliveryUpd
 // whyNotOpenFinal is whyNotOpen for a push not in ppg_push: finished, in
 // ppg_push_final, or unknown.
 func (s *SQLite) whyNotOpenFinal(ctx context.Context, stmts []connStmt, u DeliveryUpdate) error {
-	p, err := s.finalPushOn(ctx, stmts, u.PI, u.PushID)
-	switch {
-	case err != nil:
+	ds, found, err := finalDeliveriesOn(ctx, stmts, u.PI, u.PushID)
+	if err != nil {
 		return fmt.Errorf("%s: reading its state: %w", deliveryDoing(&u), err)
-	case p == nil:
-		return reject(errNoSuchPush(&u))
-	case u.Index >= len(p.Deliveries):
-		return reject(errNoSuchDelivery(&u))
 	}
-	return reject(errDeliveryFinal(&u, p.Deliveries[u.Index].State))
+	var p *Push
+	if found {
+		p = &Push{PI: u.PI, PushID: u.PushID, Deliveries: ds}
+	}
+	if err := refuseDeliveryUpdate(p, &u, false); err != nil {
+		return reject(err)
+	}
+	return nil // never so: every delivery of a finished push is final
 }
 
-// finalPushOn reads a push from ppg_push_final on the writer's connection;
-// nil if it is not there.
-func (s *SQLite) finalPushOn(ctx context.Context, stmts []connStmt, pi, pushID string) (*Push, error) {
-	row := make([]driver.Value, 7)
-	found, err := queryRow(ctx, stmts[stmtFinalPush], namedValues(pi, pushID), row)
+// finalDeliveriesOn reads, on the writer's connection, the deliveries of
+// a push in ppg_push_final; found is false if it is not there.
+func finalDeliveriesOn(ctx context.Context, stmts []connStmt, pi, pushID string) (ds []Delivery, found bool, err error) {
+	row := make([]driver.Value, 1)
+	found, err = queryRow(ctx, stmts[stmtFinalDeliveries], namedValues(pi, pushID), row)
 	if err != nil || !found {
-		return nil, err
+		return nil, found, err
 	}
-	return scanFinalPush(pi, pushID, driverRow(row))
-}
-
-// driverRow scans values a driver returned as database/sql's Row would.
-type driverRow []driver.Value
-
-func (r driverRow) Scan(dest ...any) error {
-	if len(dest) != len(r) {
-		return fmt.Errorf("store: scanning %d columns into %d values", len(r), len(dest))
-	}
-	for i, v := range r {
-		ok := false
-		switch d := dest[i].(type) {
-		case *int64:
-			*d, ok = v.(int64)
-		case *string:
-			switch v := v.(type) {
-			case string:
-				*d, ok = v, true
-			case []byte:
-				*d, ok = string(v), true
-			}
-		case *[]byte:
-			// The driver may reuse its buffer for the next row.
-			switch v := v.(type) {
-			case []byte:
-				*d, ok = slices.Clone(v), true
-			case string:
-				*d, ok = []byte(v), true
-			}
-		}
-		if !ok {
-			return fmt.Errorf("store: column %d holds a %T, want it for a %T", i, v, dest[i])
-		}
-	}
-	return nil
+	blob, _ := row[0].([]byte)
+	ds, err = finalDeliveries(pi, pushID, blob)
+	return ds, true, err
 }
 
 // UpdateNotificationAsync implements PushStore, like InsertPushAsync: it
@@ -739,8 +709,18 @@ func scanFinalPush(pi, pushID string, row interface{ Scan(...any) error }) (*Pus
 	}
 	p.ReceivedAt, p.Priority = fromMicros(received), int(priority)
 	p.DeliverAfter, p.DeliverBefore = fromMicros(after), fromMicros(before)
+	if p.Deliveries, err = finalDeliveries(pi, pushID, blob); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// finalDeliveries decodes the deliveries column of a ppg_push_final row:
+// a CorruptPushError if it is not every delivery, each final, in the
+// journal's encoding.
+func finalDeliveries(pi, pushID string, blob []byte) ([]Delivery, error) {
 	r := &journalReader{b: blob}
-	p.Deliveries = r.deliveries()
+	ds := r.deliveries()
 	if r.err == nil && len(r.b) != 0 {
 		r.fail("end", fmt.Sprintf("%d octets after the last delivery", len(r.b)))
 	}
@@ -748,13 +728,13 @@ func scanFinalPush(pi, pushID string, row interface{ Scan(...any) error }) (*Pus
 		return nil, &CorruptPushError{PI: pi, PushID: pushID, Index: -1, Column: "deliveries",
 			Reason: fmt.Sprintf("%s: %s", err.Field, err.Reason)}
 	}
-	for i, d := range p.Deliveries {
+	for i, d := range ds {
 		if !d.State.Final() {
 			return nil, &CorruptPushError{PI: pi, PushID: pushID, Index: i, Column: "deliveries",
 				Reason: fmt.Sprintf("state %s in a finished push", d.State)}
 		}
 	}
-	return &p, nil
+	return ds, nil
 }
 
 // OpenPushes implements PushStore. It reads one consistent snapshot and

@@ -81,7 +81,7 @@ func parseHead(b []byte, paths []string) (requestHead, int, headStatus) {
 		if colon <= 0 || !isToken(line[:colon]) {
 			return h, 0, headDeclined // also a folded line, which starts with a space
 		}
-		value := trimOWS(line[colon+1:])
+		value := bytes.Trim(line[colon+1:], " \t") // OWS
 		if !isFieldValue(value) {
 			return h, 0, headDeclined
 		}
@@ -186,16 +186,6 @@ func isFieldValue(b []byte) bool {
 		}
 	}
 	return true
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // parseLength parses a Content-Length: digits only, at most

@@ -33,6 +33,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/txpush/txpush/internal/accept"
 )
 
 // headBuffer is the read buffer of a connection, and so the largest request
@@ -67,6 +69,7 @@ type Server struct {
 	closing  bool
 	listener net.Listener
 	served   atomic.Uint64
+	date     atomic.Pointer[dateValue] // the Date field's value, formatted at most once a second
 }
 
 // Stats counts a Server's work since it started.
@@ -110,26 +113,16 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Unlock()
 	fallbackDone := make(chan error, 1)
 	go func() { fallbackDone <- s.Fallback.Serve(s.handoff) }()
-	var tempDelay time.Duration
 	for {
-		c, err := l.Accept()
+		c, err := accept.Retrying(l)
 		if err != nil {
 			if s.isClosing() {
 				return ErrServerClosed
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// As net/http does with a transient accept error (too
-				// many open files): wait a little and go on.
-				tempDelay = min(max(2*tempDelay, 5*time.Millisecond), time.Second)
-				time.Sleep(tempDelay)
-				continue
 			}
 			s.handoff.Close()
 			<-fallbackDone
 			return err
 		}
-		tempDelay = 0
 		fc := &conn{srv: s, c: c}
 		if !s.track(fc, false) {
 			c.Close()
@@ -175,13 +168,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { fallback <- s.Fallback.Shutdown(ctx) }()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
+	// stop closed the idle connections, and a closing server lets none
+	// become idle again: what is left ends with the request it serves.
 	for {
 		s.mu.Lock()
-		for c, active := range s.conns {
-			if !active {
-				c.c.Close()
-			}
-		}
 		left := len(s.conns)
 		s.mu.Unlock()
 		if left == 0 {
@@ -375,7 +365,7 @@ func (c *conn) serveRequest(h *requestHead) bool {
 			keep = false
 		}
 	}
-	c.out = w.appendTo(c.out[:0], keep)
+	c.out = w.appendTo(c.out[:0], keep, c.srv.httpDate())
 	c.srv.served.Add(1)
 	if _, err := c.c.Write(c.out); err != nil {
 		return false
@@ -461,10 +451,12 @@ func (w *response) Write(p []byte) (int, error) {
 // fields, Date, Content-Type if the handler set none (sniffed, as net/http
 // does), Content-Length, Connection: close when the connection closes
 // after it, and the body.
-func (w *response) appendTo(dst []byte, keep bool) []byte {
+func (w *response) appendTo(dst []byte, keep bool, date string) []byte {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	// RFC 9110: no body with 204 or 304.
+	withBody := w.status != http.StatusNoContent && w.status != http.StatusNotModified
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(w.status), 10)
 	dst = append(dst, ' ')
@@ -482,11 +474,11 @@ func (w *response) appendTo(dst []byte, keep bool) []byte {
 			dst = appendField(dst, k, v)
 		}
 	}
-	dst = appendField(dst, "Date", httpDate())
-	if !hasType && len(w.body) > 0 && bodyAllowed(w.status) {
+	dst = appendField(dst, "Date", date)
+	if !hasType && len(w.body) > 0 && withBody {
 		dst = appendField(dst, "Content-Type", http.DetectContentType(w.body))
 	}
-	if bodyAllowed(w.status) {
+	if withBody {
 		dst = append(dst, "Content-Length: "...)
 		dst = strconv.AppendInt(dst, int64(len(w.body)), 10)
 		dst = append(dst, "\r\n"...)
@@ -495,16 +487,10 @@ func (w *response) appendTo(dst []byte, keep bool) []byte {
 		dst = append(dst, "Connection: close\r\n"...)
 	}
 	dst = append(dst, "\r\n"...)
-	if bodyAllowed(w.status) {
+	if withBody {
 		dst = append(dst, w.body...)
 	}
 	return dst
-}
-
-// bodyAllowed reports whether an answer with this status may have a body
-// (RFC 9110: not 204 or 304).
-func bodyAllowed(status int) bool {
-	return status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // appendField appends one header field, with any CR or LF in the value
@@ -523,21 +509,19 @@ func appendField(dst []byte, k, v string) []byte {
 	return append(dst, "\r\n"...)
 }
 
-// cachedDate is the Date field's value, formatted at most once a second.
-var cachedDate atomic.Pointer[dateValue]
-
 type dateValue struct {
 	sec   int64
 	value string
 }
 
-func httpDate() string {
+// httpDate is the Date field's value now.
+func (s *Server) httpDate() string {
 	now := time.Now()
-	if d := cachedDate.Load(); d != nil && d.sec == now.Unix() {
+	if d := s.date.Load(); d != nil && d.sec == now.Unix() {
 		return d.value
 	}
 	d := &dateValue{sec: now.Unix(), value: now.UTC().Format(http.TimeFormat)}
-	cachedDate.Store(d)
+	s.date.Store(d)
 	return d.value
 }
 
