@@ -506,7 +506,60 @@ func tableCounts(t *testing.T, db *SQLite) (open, final int) {
 	if both != 0 {
 		t.Fatalf("%d pushes in both ppg_push and ppg_push_final", both)
 	}
+	checkFinalListed(t, db)
 	return open, final
+}
+
+// checkFinalListed fails t unless every ppg_push_final row is listed by a
+// ppg_push_final_batch row whose done_min is not after the row's done_at:
+// what the purge relies on to find it.
+func checkFinalListed(t *testing.T, db *SQLite) {
+	t.Helper()
+	type key struct{ pi, pushID string }
+	listedFrom := map[key]int64{} // the earliest done_min listing each key
+	rows, err := db.reader.Query(`SELECT batch, done_min, keys FROM ppg_push_final_batch`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var batch, doneMin int64
+		var keys []byte
+		if err := rows.Scan(&batch, &doneMin, &keys); err != nil {
+			t.Fatal(err)
+		}
+		err := eachFinalBatchKey(batch, keys, func(pi, pushID string) error {
+			if from, ok := listedFrom[key{pi, pushID}]; !ok || doneMin < from {
+				listedFrom[key{pi, pushID}] = doneMin
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	final, err := db.reader.Query(`SELECT pi, push_id, done_at FROM ppg_push_final`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer final.Close()
+	for final.Next() {
+		var k key
+		var doneAt int64
+		if err := final.Scan(&k.pi, &k.pushID, &doneAt); err != nil {
+			t.Fatal(err)
+		}
+		if from, ok := listedFrom[k]; !ok || from > doneAt {
+			t.Fatalf("%s in ppg_push_final (done_at %d) is listed from %d (listed: %v): the purge would miss it",
+				pushName(k.pi, k.pushID), doneAt, from, ok)
+		}
+	}
+	if err := final.Err(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A checkpoint writes a push that was received and finished since the
@@ -595,19 +648,118 @@ func TestCheckpointWritesFinishedPushesCompactly(t *testing.T) {
 	if o, f := tableCounts(t, j.db); o != 1 || f != 0 {
 		t.Fatalf("after the purge: %d pushes in ppg_push, %d in ppg_push_final; want 1 and 0", o, f)
 	}
+	if n := finalBatchCount(t, j.db); n != 0 {
+		t.Fatalf("after the purge: %d ppg_push_final_batch rows, want none", n)
+	}
+}
+
+func finalBatchCount(t *testing.T, db *SQLite) int {
+	t.Helper()
+	var n int
+	if err := db.reader.QueryRow(`SELECT count(*) FROM ppg_push_final_batch`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The purge of finished pushes goes through the checkpoints' lists a page
+// at a time, purges each push exactly when a push kept in ppg_push would
+// be (done before the limit, no notification owed), whatever else its
+// checkpoint wrote, and keeps listing the pushes it keeps.
+func TestPurgeFinishedPushesByCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	j := openTestJournal(t, t.TempDir(), JournalOptions{})
+	cutoff := epoch.Add(24 * time.Hour)
+	checkpoints := purgeFinalBatchesPerPage*2 + 3
+	var early, late, owing int
+	for c := range checkpoints {
+		// Each checkpoint: a push done long before the cutoff, one done at
+		// it (every third checkpoint), one owing its notification (every
+		// fifth).
+		for i, doneAt := range []time.Time{epoch, cutoff} {
+			if i == 1 && c%3 != 0 {
+				continue
+			}
+			p := testPush("pi", fmt.Sprintf("c%d-%d", c, i), 1, 1)
+			mustInsertPush(t, j, p)
+			notify := ""
+			if i == 0 && c%5 == 0 {
+				notify = "http://pi.example/n"
+				owing++
+			} else if i == 0 {
+				early++
+			} else {
+				late++
+			}
+			mustUpdateDelivery(t, j, finalUpdate(p, 0, DeliveryDelivered, doneAt, notify))
+		}
+		if err := j.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := finalBatchCount(t, j.db); n != checkpoints {
+		t.Fatalf("%d ppg_push_final_batch rows after %d checkpoints", n, checkpoints)
+	}
+	if n, err := j.PurgePushes(ctx, cutoff); err != nil || n != early {
+		t.Fatalf("PurgePushes = %d, %v; want %d", n, err, early)
+	}
+	if _, f := tableCounts(t, j.db); f != late+owing {
+		t.Fatalf("%d pushes left in ppg_push_final, want %d", f, late+owing)
+	}
+	if n, err := j.PurgePushes(ctx, cutoff); err != nil || n != 0 {
+		t.Fatalf("PurgePushes again = %d, %v; want 0", n, err)
+	}
+	if n, err := j.PurgePushes(ctx, cutoff.Add(time.Microsecond)); err != nil || n != late {
+		t.Fatalf("PurgePushes a microsecond later = %d, %v; want %d", n, err, late)
+	}
+	for c := 0; c < checkpoints; c += 5 {
+		if err := j.UpdateNotification(ctx, NotificationUpdate{PI: "pi", PushID: fmt.Sprintf("c%d-0", c), Done: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := j.PurgePushes(ctx, cutoff); err != nil || n != owing {
+		t.Fatalf("PurgePushes once notified = %d, %v; want %d", n, err, owing)
+	}
+	if o, f := tableCounts(t, j.db); o != 0 || f != 0 || finalBatchCount(t, j.db) != 0 {
+		t.Fatalf("after the purges: %d pushes in ppg_push, %d in ppg_push_final, %d lists; want none",
+			o, f, finalBatchCount(t, j.db))
+	}
+}
+
+// journalWithAFinishedPush returns a journal that has checkpointed push
+// "p" of PI "pi", delivered, into ppg_push_final.
+func journalWithAFinishedPush(t *testing.T) *PushJournal {
+	t.Helper()
+	j := openTestJournal(t, t.TempDir(), JournalOptions{})
+	p := testPush("pi", "p", 1, 1)
+	mustInsertPush(t, j, p)
+	mustUpdateDelivery(t, j, finalUpdate(p, 0, DeliveryDelivered, epoch, ""))
+	if err := j.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// A checkpoint's list that cannot be read stops the purge with an error
+// that says which, rather than leave its pushes unpurged for ever unsaid.
+func TestPurgeStopsAtACorruptList(t *testing.T) {
+	ctx := context.Background()
+	j := journalWithAFinishedPush(t)
+	if _, err := j.db.writer.Exec(`UPDATE ppg_push_final_batch SET keys = X'02706905'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := j.PurgePushes(ctx, epoch.Add(time.Hour))
+	var bad *FinalBatchError
+	if !errors.As(err, &bad) || bad.Batch != 1 || !strings.Contains(err.Error(), "push-id") {
+		t.Fatalf("PurgePushes over a corrupt list: %v, want a FinalBatchError for row 1 at the push-id", err)
+	}
 }
 
 // A ppg_push_final row whose deliveries cannot be what they should is a
 // CorruptPushError that says which and why.
 func TestFinalPushCorruptDeliveries(t *testing.T) {
 	ctx := context.Background()
-	j := openTestJournal(t, t.TempDir(), JournalOptions{})
-	p := testPush("pi", "p", 1, 1)
-	mustInsertPush(t, j, p)
-	mustUpdateDelivery(t, j, finalUpdate(p, 0, DeliveryDelivered, epoch, ""))
-	if err := j.Checkpoint(ctx); err != nil {
-		t.Fatal(err)
-	}
+	j := journalWithAFinishedPush(t)
 	open := appendJournalDeliveries(nil, testPush("pi", "p", 1, 1).Deliveries)
 	for _, c := range []struct {
 		blob []byte

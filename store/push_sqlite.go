@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -125,9 +126,25 @@ const (
 		SELECT 1 FROM ppg_notification n WHERE n.pi = ppg_push.pi AND n.push_id = ppg_push.push_id)`
 	purgeDeliveries = `DELETE FROM ppg_delivery WHERE push_key IN (
 		SELECT push_key FROM ppg_push WHERE ` + purgeablePushes + `)`
-	purgePushes      = `DELETE FROM ppg_push WHERE ` + purgeablePushes
-	purgeFinalPushes = `DELETE FROM ppg_push_final WHERE done_at < ? AND NOT EXISTS (
-		SELECT 1 FROM ppg_notification n WHERE n.pi = ppg_push_final.pi AND n.push_id = ppg_push_final.push_id)`
+	purgePushes = `DELETE FROM ppg_push WHERE ` + purgeablePushes
+
+	// The finished pushes in ppg_push_final are purged by the checkpoint
+	// that wrote them (ppg_push_final_batch), a page of checkpoints at a
+	// time, in the order of the index on done_min: each key's row goes if
+	// it is done before the limit and owes no notification. A key whose
+	// row stays (done later, or owing a notification) stays listed, and
+	// the list's done_min becomes the earliest of theirs; a key whose row
+	// is not there (moved to ppg_push, or purged by a later checkpoint's
+	// list) is done with.
+	insertFinalBatch      = `INSERT INTO ppg_push_final_batch (done_min, keys) VALUES (?, ?)`
+	selectDueFinalBatches = `SELECT batch, done_min, keys FROM ppg_push_final_batch
+		WHERE done_min < ?1 AND (done_min, batch) > (?2, ?3)
+		ORDER BY done_min, batch LIMIT ?4`
+	purgeFinalPush = `DELETE FROM ppg_push_final WHERE pi = ?1 AND push_id = ?2 AND done_at < ?3
+		AND NOT EXISTS (SELECT 1 FROM ppg_notification n WHERE n.pi = ?1 AND n.push_id = ?2)`
+	selectFinalPushDone = `SELECT done_at FROM ppg_push_final WHERE pi = ? AND push_id = ?`
+	updateFinalBatch    = `UPDATE ppg_push_final_batch SET done_min = ?, keys = ? WHERE batch = ?`
+	deleteFinalBatch    = `DELETE FROM ppg_push_final_batch WHERE batch = ?`
 
 	// finalPushColumns are a ppg_push_final row's columns but its key.
 	finalPushColumns      = `received_at, content_type, notify_to, priority, deliver_after, deliver_before, deliveries`
@@ -153,6 +170,7 @@ const (
 	stmtUpsertFinalPush
 	stmtDeleteFinalPush
 	stmtFinalDeliveries
+	stmtInsertFinalBatch
 )
 
 var pushWriteQueries = []string{
@@ -171,6 +189,7 @@ var pushWriteQueries = []string{
 	stmtUpsertFinalPush:        upsertFinalPush,
 	stmtDeleteFinalPush:        deleteFinalPush,
 	stmtFinalDeliveries:        selectFinalDeliveries,
+	stmtInsertFinalBatch:       insertFinalBatch,
 }
 
 // pushStatements are the push store's prepared statements on the read pool.
@@ -255,19 +274,25 @@ const (
 // checkpointWrite sets the rows of the pushes and notifications a push
 // journal checkpoint took: each push's rows to its state, each
 // notification's row to its state, or away. A finished push that has no
-// ppg_push row goes to ppg_push_final; every other push to ppg_push and
-// ppg_delivery. It sets each push's wrote to where it went.
+// ppg_push row goes to ppg_push_final, and its key to the checkpoint's
+// ppg_push_final_batch row; every other push to ppg_push and ppg_delivery.
+// It sets each push's wrote to where it went.
 func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote) func(context.Context, any) error {
 	return func(ctx context.Context, conn any) error {
 		stmts, err := s.pushWrites.on(ctx, conn)
 		if err != nil {
 			return err
 		}
-		var blob []byte
+		var w finalRowsWritten
 		for i := range pushes {
 			c := &pushes[i]
-			if c.wrote, blob, err = writeCheckpointPush(ctx, stmts, c, blob); err != nil {
+			if c.wrote, err = writeCheckpointPush(ctx, stmts, c, &w); err != nil {
 				return err
+			}
+		}
+		if len(w.keys) > 0 {
+			if _, err := stmts[stmtInsertFinalBatch].ExecContext(ctx, namedValues(w.doneMin, w.keys)); err != nil {
+				return fmt.Errorf("listing the finished pushes a checkpoint wrote: %w", err)
 			}
 		}
 		for _, c := range notes {
@@ -286,10 +311,29 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 	}
 }
 
+// finalRowsWritten gathers what a checkpoint wrote to ppg_push_final: the
+// keys, in a ppg_push_final_batch row's encoding, and the earliest done_at.
+type finalRowsWritten struct {
+	keys       []byte
+	doneMin    int64
+	deliveries []byte // a buffer for a row's deliveries column
+}
+
+func (w *finalRowsWritten) add(pi, pushID string, doneAt int64) {
+	if len(w.keys) == 0 || doneAt < w.doneMin {
+		w.doneMin = doneAt
+	}
+	w.keys = appendFinalBatchKey(w.keys, pi, pushID)
+}
+
+// appendFinalBatchKey appends one key to a ppg_push_final_batch row's keys.
+func appendFinalBatchKey(keys []byte, pi, pushID string) []byte {
+	return appendJournalString(appendJournalString(keys, pi), pushID)
+}
+
 // writeCheckpointPush writes c's push where it belongs and says where
-// that is. blob is a buffer for the deliveries' encoding, returned for the
-// next push.
-func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPush, blob []byte) (pushRowAt, []byte, error) {
+// that is. A ppg_push_final row is added to w.
+func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPush, w *finalRowsWritten) (pushRowAt, error) {
 	p := &c.p
 	open, doneAt := pushProgress(p.Deliveries)
 	switch {
@@ -298,32 +342,33 @@ func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPus
 			// Never so, as a final delivery stays final; but a push is in
 			// one table only.
 			if _, err := stmts[stmtDeleteFinalPush].ExecContext(ctx, namedValues(p.PI, p.PushID)); err != nil {
-				return 0, blob, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+				return 0, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
 			}
 		}
-		return rowOpen, blob, writeOpenPush(ctx, stmts, p, c.at == rowOpen, nil)
+		return rowOpen, writeOpenPush(ctx, stmts, p, c.at == rowOpen, nil)
 	case c.at == rowOpen:
-		return rowOpen, blob, writeOpenPush(ctx, stmts, p, true, nil)
+		return rowOpen, writeOpenPush(ctx, stmts, p, true, nil)
 	case c.at == rowMaybe:
 		// Replayed: finished where it was written, if it was.
 		key := make([]driver.Value, 1)
 		found, err := queryRow(ctx, stmts[stmtUpdatePushProgress],
 			namedValues(int64(open), micros(doneAt), p.PI, p.PushID), key)
 		if err != nil {
-			return 0, blob, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+			return 0, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
 		}
 		if found {
-			return rowOpen, blob, writeOpenPush(ctx, stmts, p, true, key[0])
+			return rowOpen, writeOpenPush(ctx, stmts, p, true, key[0])
 		}
 	}
-	blob = appendJournalDeliveries(blob[:0], p.Deliveries)
+	w.deliveries = appendJournalDeliveries(w.deliveries[:0], p.Deliveries)
 	_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, namedValues(
 		p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
-		micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), blob))
+		micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), w.deliveries))
 	if err != nil {
-		return 0, blob, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
+		return 0, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
 	}
-	return rowFinal, blob, nil
+	w.add(p.PI, p.PushID, micros(doneAt))
+	return rowFinal, nil
 }
 
 // writeOpenPush sets p's ppg_push row and its ppg_delivery rows. written
@@ -917,8 +962,8 @@ func scanNotification(row interface{ Scan(...any) error }) (*Notification, error
 // kept, whatever its age: purging it would lose the notification.
 func (s *SQLite) PurgePushes(ctx context.Context, before time.Time) (int, error) {
 	var purged int64
+	limit := micros(before)
 	err := s.commit.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		limit := micros(before)
 		if _, err := tx.ExecContext(ctx, purgeDeliveries, limit); err != nil {
 			return fmt.Errorf("purging the deliveries of pushes done before %v: %w", before, err)
 		}
@@ -929,19 +974,165 @@ func (s *SQLite) PurgePushes(ctx context.Context, before time.Time) (int, error)
 		if purged, err = res.RowsAffected(); err != nil {
 			return fmt.Errorf("purging pushes done before %v: %w", before, err)
 		}
-		res, err = tx.ExecContext(ctx, purgeFinalPushes, limit)
-		if err != nil {
-			return fmt.Errorf("purging finished pushes done before %v: %w", before, err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("purging finished pushes done before %v: %w", before, err)
-		}
-		purged += n
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
+	// Then the finished pushes, a transaction per page of checkpoints, so
+	// that a purge long overdue does not hold up the writes behind it.
+	after := finalBatchCursor{doneMin: math.MinInt64}
+	for more := true; more; {
+		err := s.commit.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			n, next, full, err := purgeFinalPage(ctx, tx, limit, after)
+			// A failed transaction is rolled back: nothing it counted went.
+			if err == nil {
+				purged += n
+				after, more = next, full
+			}
+			return err
+		})
+		if err != nil {
+			return int(purged), fmt.Errorf("purging finished pushes done before %v: %w", before, err)
+		}
+	}
 	return int(purged), nil
+}
+
+// finalBatchCursor is where a purge is in the index on
+// ppg_push_final_batch (done_min): past every batch up to this one. A batch
+// the purge kept keys of may come again further on (its done_min later), and
+// is then read again: at most once more, as its done_min stays.
+type finalBatchCursor struct{ doneMin, batch int64 }
+
+// purgeFinalBatchesPerPage bounds one purge transaction: about 64
+// checkpoints' finished pushes (at 20,000 pushes/s, 64 × 1,000 rows).
+const purgeFinalBatchesPerPage = 64
+
+// purgeFinalPage purges the finished pushes of one page of the checkpoints
+// done before limit and after the cursor. It returns how many pushes went,
+// the cursor past the page, and whether the page was full (so that another
+// may follow).
+func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBatchCursor) (purged int64, next finalBatchCursor, full bool, err error) {
+	type batch struct {
+		finalBatchCursor
+		keys []byte
+	}
+	rows, err := tx.QueryContext(ctx, selectDueFinalBatches, limit, after.doneMin, after.batch, purgeFinalBatchesPerPage)
+	if err != nil {
+		return 0, after, false, err
+	}
+	var page []batch
+	for rows.Next() {
+		var b batch
+		if err := rows.Scan(&b.batch, &b.doneMin, &b.keys); err != nil {
+			rows.Close()
+			return 0, after, false, err
+		}
+		page = append(page, b)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, after, false, err
+	}
+	if len(page) == 0 {
+		return 0, after, false, nil
+	}
+	for _, b := range page {
+		var kept finalRowsWritten
+		err := eachFinalBatchKey(b.batch, b.keys, func(pi, pushID string) error {
+			res, err := tx.ExecContext(ctx, purgeFinalPush, pi, pushID, limit)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil || n > 0 {
+				purged += n
+				return err
+			}
+			var doneAt int64
+			switch err := tx.QueryRowContext(ctx, selectFinalPushDone, pi, pushID).Scan(&doneAt); {
+			case err == nil:
+				kept.add(pi, pushID, doneAt)
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, after, false, err
+		}
+		if kept.keys != nil {
+			_, err = tx.ExecContext(ctx, updateFinalBatch, kept.doneMin, kept.keys, b.batch)
+		} else {
+			_, err = tx.ExecContext(ctx, deleteFinalBatch, b.batch)
+		}
+		if err != nil {
+			return 0, after, false, err
+		}
+	}
+	return purged, page[len(page)-1].finalBatchCursor, len(page) == purgeFinalBatchesPerPage, nil
+}
+
+// eachFinalBatchKey calls fn with each key of a ppg_push_final_batch row's
+// keys column, and returns fn's first error, or a FinalBatchError if the
+// column is not keys in the push journal's encoding of strings.
+func eachFinalBatchKey(batch int64, keys []byte, fn func(pi, pushID string) error) error {
+	r := &journalReader{b: keys}
+	for len(r.b) > 0 {
+		pi, pushID := r.string("pi"), r.string("push-id")
+		if err, ok := r.err.(*JournalError); ok {
+			return &FinalBatchError{Batch: batch, Reason: err.Field + ": " + err.Reason}
+		}
+		if err := fn(pi, pushID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FinalBatchError is a ppg_push_final_batch row whose keys cannot be read:
+// the purge stops there rather than skip pushes it would then never purge.
+type FinalBatchError struct {
+	Batch  int64
+	Reason string
+}
+
+func (e *FinalBatchError) Error() string {
+	return fmt.Sprintf("store: ppg_push_final_batch row %d: keys: %s", e.Batch, e.Reason)
+}
+
+// migrateFinalBatches lists the ppg_push_final rows a version 4 database
+// holds in ppg_push_final_batch rows of up to 1,000 keys each, in the order
+// of their done_at, then drops the index on it that version 5 does without.
+func migrateFinalBatches(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT pi, push_id, done_at FROM ppg_push_final ORDER BY done_at`)
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	var doneMin []int64
+	n := 0
+	for rows.Next() {
+		var pi, pushID string
+		var done int64
+		if err := rows.Scan(&pi, &pushID, &done); err != nil {
+			rows.Close()
+			return err
+		}
+		if n%1000 == 0 {
+			keys, doneMin = append(keys, nil), append(doneMin, done)
+		}
+		keys[len(keys)-1] = appendFinalBatchKey(keys[len(keys)-1], pi, pushID)
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for i := range keys {
+		if _, err := tx.ExecContext(ctx, insertFinalBatch, doneMin[i], keys[i]); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DROP INDEX ppg_push_final_done`)
+	return err
 }

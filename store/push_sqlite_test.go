@@ -176,6 +176,7 @@ func TestPushQueryPlans(t *testing.T) {
 		{"PendingNotifications", selectNotifications, "ppg_notification_due", nil},
 		{"PurgePushes", purgePushes, "ppg_push_done", []any{0}},
 		{"PurgePushes' deliveries", purgeDeliveries, "ppg_push_done", []any{0}},
+		{"PurgePushes' checkpoint lists", selectDueFinalBatches, "ppg_push_final_batch_done", []any{0, 0, 0, 1}},
 		{"GetPush", selectPush, "sqlite_autoindex_ppg_push_1", []any{"pi", "id"}},
 	} {
 		plan := queryPlan(t, s, c.name, c.query, c.args...)
@@ -476,23 +477,46 @@ func TestRefusedUpdateLeavesNoNotification(t *testing.T) {
 	})
 }
 
-// A database of schema version 2 keeps its pushes and owed notifications
-// through migration 3, which rebuilds the outbox.
-func TestPushMigrationFromVersion2(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v2.db")
+// openAtSchemaVersion creates a database at path with the schema as
+// migrations up to version v left it, as an older txpush would have.
+func openAtSchemaVersion(t *testing.T, path string, v int) *sql.DB {
+	t.Helper()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	if _, err := db.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	for v := range 2 {
-		if err := applyMigration(ctx, db, v); err != nil {
+	for from := range v {
+		if err := applyMigration(context.Background(), db, from); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return db
+}
+
+// openMigrated opens the store at path, which must migrate it to the
+// latest schema version; it is closed when the test ends.
+func openMigrated(t *testing.T, path string) *SQLite {
+	t.Helper()
+	s, err := OpenSQLite(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if v, err := schemaVersion(context.Background(), s.writer); err != nil || v != len(migrations) {
+		t.Fatalf("schema version %d, %v; want %d", v, err, len(migrations))
+	}
+	return s
+}
+
+// A database of schema version 2 keeps its pushes and owed notifications
+// through migration 3, which rebuilds the outbox.
+func TestPushMigrationFromVersion2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	db := openAtSchemaVersion(t, path, 2)
+	ctx := context.Background()
 	// What version 2's store wrote for a push to two addresses, one of
 	// them final with its notification owed.
 	p := testPush("pi", "p", 1, 2)
@@ -522,14 +546,7 @@ func TestPushMigrationFromVersion2(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, err := OpenSQLite(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if v, err := schemaVersion(ctx, s.writer); err != nil || v != len(migrations) {
-		t.Fatalf("schema version %d, %v; want %d", v, err, len(migrations))
-	}
+	s := openMigrated(t, path)
 	want := normalizedPush(p)
 	want.Deliveries[0] = u.Delivery
 	checkStoredPush(t, s, want)
@@ -549,6 +566,65 @@ func TestPushMigrationFromVersion2(t *testing.T) {
 	}
 	if n, err := s.PurgePushes(ctx, p.ReceivedAt.Add(2*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("PurgePushes = %d, %v; want the one finished push", n, err)
+	}
+}
+
+// A database of schema version 4 keeps its finished pushes through
+// migration 5, which lists them for the purge and drops their index on
+// done_at; the purge then finds each when it should.
+func TestPushMigrationFromVersion4(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v4.db")
+	db := openAtSchemaVersion(t, path, 4)
+	ctx := context.Background()
+	// What version 4's checkpoints wrote: 2,500 finished pushes (three
+	// lists), done a second apart from the epoch on, push 7 owing its
+	// notification.
+	const pushes = 2500
+	cutoff := epoch.Add(2000 * time.Second)
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pushes {
+		p := testPush("pi", strconv.Itoa(i), i, 1)
+		done := epoch.Add(time.Duration(i) * time.Second)
+		p.Deliveries[0] = finalUpdate(p, 0, DeliveryDelivered, done, "").Delivery
+		if _, err := tx.Exec(`INSERT INTO ppg_push_final VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, p.Priority,
+			micros(p.DeliverAfter), micros(p.DeliverBefore), micros(done), appendJournalDeliveries(nil, p.Deliveries)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owed := finalUpdate(testPush("pi", "7", 7, 1), 0, DeliveryDelivered, epoch, "http://pi.example/n").Notify
+	if _, err := tx.Exec(`INSERT INTO ppg_notification VALUES ('pi', '7', 0, ?, ?, 0, 0)`, owed.URL, owed.Body); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(tx.Commit(), db.Close()); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openMigrated(t, path)
+	var indexes int
+	if err := s.reader.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'ppg_push_final_done'`).Scan(&indexes); err != nil || indexes != 0 {
+		t.Fatalf("ppg_push_final_done after the migration: %d, %v; want it gone", indexes, err)
+	}
+	if n := finalBatchCount(t, s); n != 3 {
+		t.Fatalf("%d ppg_push_final_batch rows, want 3 for %d pushes", n, pushes)
+	}
+	if _, f := tableCounts(t, s); f != pushes {
+		t.Fatalf("%d pushes in ppg_push_final, want %d", f, pushes)
+	}
+	if n, err := s.PurgePushes(ctx, cutoff); err != nil || n != 1999 {
+		t.Fatalf("PurgePushes = %d, %v; want the 1,999 done before the cutoff but push 7", n, err)
+	}
+	if _, err := s.GetPush(ctx, "pi", "7"); err != nil {
+		t.Fatalf("push 7, owing its notification: %v", err)
+	}
+	if n, err := s.PurgePushes(ctx, epoch.Add(time.Hour)); err != nil || n != pushes-2000 {
+		t.Fatalf("PurgePushes = %d, %v; want the %d left but push 7", n, err, pushes-2000)
+	}
+	if _, f := tableCounts(t, s); f != 1 {
+		t.Fatalf("%d pushes in ppg_push_final, want push 7 alone", f)
 	}
 }
 

@@ -165,6 +165,32 @@ var migrations = [][]string{
 		// PurgePushes reads them by age.
 		`CREATE INDEX ppg_push_final_done ON ppg_push_final (done_at)`,
 	},
+	// 5: the purge finds finished pushes by the checkpoint that wrote
+	// them, not by an index.
+	{
+		// A checkpoint writes one row here listing the keys of the
+		// ppg_push_final rows it wrote, with the earliest of their done_at:
+		// one small row per checkpoint instead of an entry per push in an
+		// index on done_at, which cost about a third of a finished push's
+		// checkpoint write (measured: 5.4 against 8.2 µs). The keys column
+		// is (pi, push_id) pairs in the push journal's encoding of strings.
+		// A key may name a row that moved to ppg_push or was written again
+		// by a later checkpoint (so listed again there): the purge checks
+		// each row's own done_at. migrateFinalBatches lists the rows
+		// version 4 wrote.
+		`CREATE TABLE ppg_push_final_batch (
+			batch    INTEGER PRIMARY KEY,
+			done_min BIGINT NOT NULL,
+			keys     BLOB   NOT NULL
+		)`,
+		`CREATE INDEX ppg_push_final_batch_done ON ppg_push_final_batch (done_min)`,
+	},
+}
+
+// migrationCode[i], where there is one, runs in migration i's transaction
+// after its statements: the part of a migration SQL cannot say.
+var migrationCode = map[int]func(context.Context, *sql.Tx) error{
+	4: migrateFinalBatches,
 }
 
 // migrate brings db's schema up to the latest version, one transaction per
@@ -210,6 +236,11 @@ func applyMigration(ctx context.Context, db *sql.DB, from int) error {
 	defer tx.Rollback() // a no-op once committed
 	for _, stmt := range migrations[from] {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
+		}
+	}
+	if code := migrationCode[from]; code != nil {
+		if err := code(ctx, tx); err != nil {
 			return fmt.Errorf("store: migrating schema to version %d: %w", from+1, err)
 		}
 	}
