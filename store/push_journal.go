@@ -96,6 +96,15 @@ type JournalOptions struct {
 	// LazyFlush is how long a notification's removal or rescheduling may
 	// wait for another write to flush with. 0 means 50 ms.
 	LazyFlush time.Duration
+	// GroupDelay is how long the flusher waits, after a flush that made
+	// at least GroupDelayWrites writes durable (the journal is busy),
+	// before it starts the next, so that more writes join it: fewer
+	// flushes, each of which costs tens of microseconds of CPU (measured:
+	// about 40 µs per fdatasync in a Firecracker VM), for up to GroupDelay
+	// more latency, under load only. A journal written at a low rate
+	// flushes each write at once, as with 0, which means no delay. As
+	// PostgreSQL's commit_delay, with commit_siblings.
+	GroupDelay time.Duration
 	// CheckpointBytes starts a checkpoint once the current journal file has
 	// grown this large. It bounds the time a restart spends replaying and
 	// the memory the changed pushes take. 0 means 8 MiB.
@@ -663,6 +672,11 @@ func (j *PushJournal) Stats() JournalStats {
 
 // flushLoop writes appended records to their journal file and flushes it,
 // everything appended during one flush going out with the next.
+// GroupDelayWrites is the size of a flush after which the flusher waits
+// JournalOptions.GroupDelay before the next: with fewer, the writes come
+// too seldom for waiting to gather many more.
+const GroupDelayWrites = 8
+
 func (j *PushJournal) flushLoop() {
 	defer close(j.flusherDone)
 	var f *journalFile
@@ -671,7 +685,11 @@ func (j *PushJournal) flushLoop() {
 			f.f.Close()
 		}
 	}()
+	busy := false
 	for {
+		if busy && j.opts.GroupDelay > 0 {
+			time.Sleep(j.opts.GroupDelay)
+		}
 		j.mu.Lock()
 		chunks := j.pending
 		j.pending = nil
@@ -734,6 +752,7 @@ func (j *PushJournal) flushLoop() {
 			}
 		}
 		j.recycle(chunks)
+		busy = writes >= GroupDelayWrites
 	}
 }
 

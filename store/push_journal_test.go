@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -823,4 +825,75 @@ func TestJournalReplayKeepsTablesApart(t *testing.T) {
 	if open, final := tableCounts(t, r.db); open != 1 || final != 1 {
 		t.Errorf("%d pushes in ppg_push, %d in ppg_push_final; want 1 and 1", open, final)
 	}
+}
+
+// Once a flush has made GroupDelayWrites writes durable, the next waits
+// GroupDelay for more writes to join it; after a smaller one, a write is
+// flushed at once. On the synctest clock.
+func TestJournalGroupDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var groups []int
+		counting := false
+		hold := make(chan struct{})
+		j := openTestJournal(t, t.TempDir(), JournalOptions{
+			GroupDelay: time.Millisecond,
+			OnFlush: func(_ time.Duration, writes int) {
+				mu.Lock()
+				first := counting && len(groups) == 0
+				if counting {
+					groups = append(groups, writes)
+				}
+				mu.Unlock()
+				if first {
+					<-hold // while the test queues a busy flush's writes
+				}
+			},
+		})
+		synctest.Wait() // what opening the journal flushed
+		mu.Lock()
+		counting = true
+		mu.Unlock()
+		n := 0
+		insert := func() chan error {
+			n++
+			done := make(chan error, 1)
+			j.InsertPushAsync(testPush("pi", strconv.Itoa(n), n, 1), func(err error) { done <- err })
+			return done
+		}
+		var dones []chan error
+		dones = append(dones, insert())
+		synctest.Wait() // the first flush, held in OnFlush
+		for range GroupDelayWrites + 2 {
+			dones = append(dones, insert())
+		}
+		close(hold)
+		synctest.Wait() // the busy flush is done; the flusher waits
+		start := time.Now()
+		for range 5 {
+			dones = append(dones, insert())
+			time.Sleep(100 * time.Microsecond)
+		}
+		for i, done := range dones {
+			if err := <-done; err != nil {
+				t.Fatalf("write %d: %v", i, err)
+			}
+		}
+		if waited := time.Since(start); waited != time.Millisecond {
+			t.Errorf("the writes after a busy flush were durable after %v, want the group delay, 1 ms", waited)
+		}
+		// After a flush of 5 writes, a write is flushed at once.
+		start = time.Now()
+		if err := <-insert(); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("a write after a small flush was durable after %v, want at once", waited)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if want := []int{1, GroupDelayWrites + 2, 5, 1}; !slices.Equal(groups, want) {
+			t.Errorf("flushes of %v writes, want %v", groups, want)
+		}
+	})
 }

@@ -43,10 +43,13 @@ type ppgSettings struct {
 	// StoreJournal puts the push journal in front of the SQLite store.
 	StoreJournal bool `yaml:"store_journal"`
 	// StoreCheckpointMiB is the journal's size that starts a checkpoint.
-	StoreCheckpointMiB int          `yaml:"store_checkpoint_mib"`
-	PIs                []piSettings `yaml:"pis"`
-	piFlags            stringList
-	LogLevel           string `yaml:"log_level"`
+	StoreCheckpointMiB int `yaml:"store_checkpoint_mib"`
+	// StoreGroupDelay is the journal's wait for more writes to flush with
+	// when it is busy.
+	StoreGroupDelay time.Duration `yaml:"store_group_delay"`
+	PIs             []piSettings  `yaml:"pis"`
+	piFlags         stringList
+	LogLevel        string `yaml:"log_level"`
 
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
@@ -96,6 +99,7 @@ func defaultPPGSettings() ppgSettings {
 	s.Store = "txpush-ppg.db"
 	s.StoreJournal = true
 	s.StoreCheckpointMiB = 8
+	s.StoreGroupDelay = 500 * time.Microsecond
 	s.LogLevel = "info"
 	s.SMPP.SystemID = "ppg"
 	s.SMPP.Binds = 1
@@ -119,6 +123,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.Var((*stringList)(&s.SMSC), "smsc", "SMPP `address` of a push SMSC; repeatable (pushes are spread over them)")
 	fs.StringVar(&s.Store, "store", s.Store, "SQLite `file` for pushes and owed notifications")
 	fs.IntVar(&s.StoreCheckpointMiB, "store-checkpoint-mib", s.StoreCheckpointMiB, "with the journal: write to SQLite once this many MiB of journal have gathered (smaller: shorter bursts of work, a shorter latency tail at low rates; larger: less work per push)")
+	fs.DurationVar(&s.StoreGroupDelay, "store-group-delay", s.StoreGroupDelay, "with the journal: once a flush has carried 8 writes or more (the PPG is busy), wait this long before the next so that more join it (fewer flushes, less CPU per push, this much more latency under load only); 0 flushes at once")
 	fs.BoolVar(&s.StoreJournal, "store-journal", s.StoreJournal, "append every change of a push to a journal (FILE-pushes.N, flushed before it is acknowledged) and write to SQLite in checkpoints; false writes each change to SQLite")
 	fs.Var(&s.piFlags, "pi", "a PI account `name:password`; repeatable. With none, PIs are served from loopback only")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
@@ -240,6 +245,9 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	if set.StoreJournal && set.StoreCheckpointMiB <= 0 {
 		return fmt.Errorf("--store-checkpoint-mib %d: want at least 1", set.StoreCheckpointMiB)
 	}
+	if set.StoreGroupDelay < 0 || set.StoreGroupDelay > time.Second {
+		return fmt.Errorf("--store-group-delay %v: want 0 to 1s", set.StoreGroupDelay)
+	}
 	commitTimes := metrics.NewStoreCommitTimes()
 	responseTimes := metrics.NewSMPPResponseTimes("ppg_smpp")
 	db, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
@@ -252,7 +260,8 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	if set.StoreJournal {
 		flushTimes := metrics.NewJournalFlushTimes()
 		j, err := store.OpenPushJournal(db, set.Store+"-pushes", store.JournalOptions{
-			OnFlush: flushTimes.Observe, CheckpointBytes: int64(set.StoreCheckpointMiB) << 20})
+			OnFlush: flushTimes.Observe, CheckpointBytes: int64(set.StoreCheckpointMiB) << 20,
+			GroupDelay: set.StoreGroupDelay})
 		if err != nil {
 			return err
 		}
