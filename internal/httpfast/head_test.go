@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -66,8 +67,14 @@ func FuzzParseHead(f *testing.F) {
 	f.Add([]byte("POST /wappush HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
 	f.Add([]byte("POST /pap HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nX-A: \t a b \t\r\nX-A: second\r\n\r\n"))
 	f.Add([]byte("POST /pap HTTP/1.1\r\nHost: h\r\nContent-Length: 01\r\nX-Obs: caf\xe9\r\n\r\n"))
+	f.Add([]byte("POST /pap HTTP/1.1\r\nX-Empty:\r\nHost: h\r\nX-Spaces: \t  \r\nContent-Length: 0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, n, st := parseHead(b, testPaths)
+		// As the server gives it: a buffer with room after the octets read.
+		roomy := append(make([]byte, 0, len(b)+64), b...)
+		if h2, n2, st2 := parseHead(roomy, testPaths); st2 != st || n2 != n || !reflect.DeepEqual(h2, h) {
+			t.Fatalf("%q parses as %+v %d %v, but with room after it as %+v %d %v", b, h, n, st, h2, n2, st2)
+		}
 		if st != headComplete {
 			return
 		}
@@ -104,6 +111,17 @@ func TestHeadEnds(t *testing.T) {
 	} {
 		if got := headEnds([]byte(c.b), c.from); got != c.want {
 			t.Errorf("headEnds(%q, %d) = %v, want %v", c.b, c.from, got, c.want)
+		}
+	}
+}
+
+// BenchmarkParseHead parses the head of a typical PAP post.
+func BenchmarkParseHead(b *testing.B) {
+	head := []byte(validHead)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, st := parseHead(head, testPaths); st != headComplete {
+			b.Fatal(st)
 		}
 	}
 }

@@ -420,7 +420,12 @@ type response struct {
 }
 
 func (w *response) reset() {
-	w.header = make(http.Header, 4)
+	// A handler may not use its ResponseWriter once it has returned, so
+	// that the connection's next answer can have the same map.
+	if w.header == nil {
+		w.header = make(http.Header, 4)
+	}
+	clear(w.header)
 	w.status = 0
 	w.body = w.body[:0]
 }

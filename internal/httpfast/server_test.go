@@ -150,6 +150,26 @@ func TestFastPathKeepAlive(t *testing.T) {
 	}
 }
 
+// An answer has the fields its handler set and no other: the connection's
+// earlier answers leave none behind.
+func TestAnswerFieldsAreEachAnswers(t *testing.T) {
+	n := 0
+	ts := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++ // one connection: the requests come one after another
+		w.Header().Set(fmt.Sprintf("X-Answer-%d", n), "yes")
+		w.WriteHeader(http.StatusAccepted)
+	}), nil)
+	c, br := ts.dial(t)
+	for i := 1; i <= 3; i++ {
+		resp, _ := exchange(t, c, br, post("x"))
+		for j := 1; j <= 3; j++ {
+			if got, want := resp.Header.Get(fmt.Sprintf("X-Answer-%d", j)), map[bool]string{true: "yes"}[i == j]; got != want {
+				t.Errorf("answer %d: X-Answer-%d %q, want %q", i, j, got, want)
+			}
+		}
+	}
+}
+
 func TestFastPathPipelined(t *testing.T) {
 	ts := startServer(t, nil, nil)
 	c, br := ts.dial(t)
