@@ -211,7 +211,10 @@ func resultOf(resp smpp.PDU, err error) SubmitResult {
 	case *smpp.GenericNack:
 		status = r.Status
 	default:
-		if !errors.As(err, &status) {
+		// A variable of its own: taking status's address would put it on
+		// the heap for every submit's outcome, not just this rare one.
+		var refused smpp.Status
+		if !errors.As(err, &refused) {
 			// No response: the submit timed out or the session
 			// closed while it was outstanding. It may have been
 			// delivered.
@@ -221,6 +224,7 @@ func resultOf(resp smpp.PDU, err error) SubmitResult {
 			}
 			return SubmitResult{Outcome: Unknown, Err: err}
 		}
+		status = refused
 	}
 	res := SubmitResult{Status: status, MessageID: id}
 	if v, ok := tlvs.DeliveryFailureReason(); ok {
