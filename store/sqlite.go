@@ -92,6 +92,14 @@ func OpenSQLite(path string, opts Options) (*SQLite, error) {
 	// submit_sm would be lost. FULL flushes at every commit; group commit
 	// is what keeps that affordable.
 	writerParams.Add("_pragma", "synchronous(FULL)")
+	// 16 MiB of page cache for the writer (SQLite's default is 2 MiB): a
+	// push journal checkpoint's transaction dirties more pages than 2 MiB
+	// holds, and SQLite then spills pages to the log before the commit and
+	// writes them again when they change once more (measured: 2,805 log
+	// frames for 20,000 pushes with the default, 1,385 with 8 or 16 MiB,
+	// about 6 µs of CPU per frame in a Firecracker VM). The cache takes
+	// its memory only as pages come into it.
+	writerParams.Add("_pragma", "cache_size(-16384)")
 	// BEGIN IMMEDIATE takes the write lock at once, so a batch can never
 	// fail half-way for want of it.
 	writerParams.Set("_txlock", "immediate")

@@ -778,6 +778,12 @@ func TestDurabilitySettings(t *testing.T) {
 	if _, err := s.reader.Exec(`DELETE FROM smsc_message`); err == nil {
 		t.Error("the read pool accepted a write")
 	}
+	// Not durability, but the writer's: its cache holds a checkpoint's
+	// pages without spilling them to the log twice.
+	var cache int
+	if err := s.writer.QueryRow(`PRAGMA cache_size`).Scan(&cache); err != nil || cache != -16384 {
+		t.Errorf("cache_size = %d, %v; want -16384 (16 MiB)", cache, err)
+	}
 }
 
 func TestOnCommitReportsEveryBatch(t *testing.T) {
