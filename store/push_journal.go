@@ -97,13 +97,15 @@ type JournalOptions struct {
 	// wait for another write to flush with. 0 means 50 ms.
 	LazyFlush time.Duration
 	// GroupDelay is how long the flusher waits, after a flush that made
-	// at least GroupDelayWrites writes durable (the journal is busy),
-	// before it starts the next, so that more writes join it: fewer
-	// flushes, each of which costs tens of microseconds of CPU (measured:
-	// about 40 µs per fdatasync in a Firecracker VM), for up to GroupDelay
-	// more latency, under load only. A journal written at a low rate
-	// flushes each write at once, as with 0, which means no delay. As
-	// PostgreSQL's commit_delay, with commit_siblings.
+	// at least GroupDelayWrites writes durable that came at
+	// GroupDelayRate or faster (the journal is busy), before it starts the
+	// next, so that more writes join it: fewer flushes, each of which
+	// costs tens of microseconds of CPU (measured: about 40 µs per
+	// fdatasync in a Firecracker VM), for up to GroupDelay more latency,
+	// under load only. A journal written at a lower rate flushes each
+	// write at once, as with 0, which means no delay, even when a slow
+	// flush lets many writes gather. As PostgreSQL's commit_delay, with
+	// commit_siblings.
 	GroupDelay time.Duration
 	// CheckpointBytes starts a checkpoint once the current journal file has
 	// grown this large. It bounds the time a restart spends replaying and
@@ -672,10 +674,17 @@ func (j *PushJournal) Stats() JournalStats {
 
 // flushLoop writes appended records to their journal file and flushes it,
 // everything appended during one flush going out with the next.
-// GroupDelayWrites is the size of a flush after which the flusher waits
-// JournalOptions.GroupDelay before the next: with fewer, the writes come
-// too seldom for waiting to gather many more.
-const GroupDelayWrites = 8
+// GroupDelayWrites and GroupDelayRate say when a flush shows the journal
+// busy enough for the flusher to wait JournalOptions.GroupDelay before the
+// next: it made at least GroupDelayWrites writes durable, which came at
+// GroupDelayRate writes a second or more (counted from the previous flush's
+// start). With fewer, or slower, waiting would gather few more writes and
+// only add latency (at 1,000 pushes a second, two writes each, a flush
+// slowed by the disk gathers many writes, but they came slowly).
+const (
+	GroupDelayWrites = 8
+	GroupDelayRate   = 8000
+)
 
 func (j *PushJournal) flushLoop() {
 	defer close(j.flusherDone)
@@ -686,6 +695,7 @@ func (j *PushJournal) flushLoop() {
 		}
 	}()
 	busy := false
+	var prevStart time.Time
 	for {
 		if busy && j.opts.GroupDelay > 0 {
 			time.Sleep(j.opts.GroupDelay)
@@ -752,7 +762,10 @@ func (j *PushJournal) flushLoop() {
 			}
 		}
 		j.recycle(chunks)
-		busy = writes >= GroupDelayWrites
+		since := start.Sub(prevStart) // how long these writes took to come
+		busy = writes >= GroupDelayWrites && !prevStart.IsZero() && since < time.Second &&
+			time.Duration(writes)*time.Second >= GroupDelayRate*since
+		prevStart = start
 	}
 }
 

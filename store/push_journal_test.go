@@ -827,73 +827,99 @@ func TestJournalReplayKeepsTablesApart(t *testing.T) {
 	}
 }
 
-// Once a flush has made GroupDelayWrites writes durable, the next waits
-// GroupDelay for more writes to join it; after a smaller one, a write is
-// flushed at once. On the synctest clock.
+// Once a flush has made GroupDelayWrites writes durable that came at
+// GroupDelayRate or faster, the next waits GroupDelay for more writes to
+// join it; after a smaller flush, or one whose writes came slowly, a write
+// is flushed at once. On the synctest clock.
 func TestJournalGroupDelay(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var mu sync.Mutex
-		var groups []int
-		counting := false
-		hold := make(chan struct{})
-		j := openTestJournal(t, t.TempDir(), JournalOptions{
-			GroupDelay: time.Millisecond,
-			OnFlush: func(_ time.Duration, writes int) {
-				mu.Lock()
-				first := counting && len(groups) == 0
-				if counting {
-					groups = append(groups, writes)
-				}
-				mu.Unlock()
-				if first {
-					<-hold // while the test queues a busy flush's writes
-				}
-			},
+	for _, c := range []struct {
+		name    string
+		spacing time.Duration // between the writes of the large flush
+		delayed bool          // the flush after it waits
+	}{
+		{"fast writes", 0, true},
+		{"slow writes", 2 * time.Millisecond, false}, // 500 a second
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testJournalGroupDelay(t, c.spacing, c.delayed) })
 		})
-		synctest.Wait() // what opening the journal flushed
-		mu.Lock()
-		counting = true
-		mu.Unlock()
-		n := 0
-		insert := func() chan error {
-			n++
-			done := make(chan error, 1)
-			j.InsertPushAsync(testPush("pi", strconv.Itoa(n), n, 1), func(err error) { done <- err })
-			return done
-		}
-		var dones []chan error
-		dones = append(dones, insert())
-		synctest.Wait() // the first flush, held in OnFlush
-		for range GroupDelayWrites + 2 {
-			dones = append(dones, insert())
-		}
-		close(hold)
-		synctest.Wait() // the busy flush is done; the flusher waits
-		start := time.Now()
-		for range 5 {
-			dones = append(dones, insert())
-			time.Sleep(100 * time.Microsecond)
-		}
+	}
+}
+
+func testJournalGroupDelay(t *testing.T, spacing time.Duration, delayed bool) {
+	var mu sync.Mutex
+	var groups []int
+	counting := false
+	hold := make(chan struct{})
+	j := openTestJournal(t, t.TempDir(), JournalOptions{
+		GroupDelay: time.Millisecond,
+		OnFlush: func(_ time.Duration, writes int) {
+			mu.Lock()
+			first := counting && len(groups) == 0
+			if counting {
+				groups = append(groups, writes)
+			}
+			mu.Unlock()
+			if first {
+				<-hold // while the test queues a large flush's writes
+			}
+		},
+	})
+	synctest.Wait() // what opening the journal flushed
+	mu.Lock()
+	counting = true
+	mu.Unlock()
+	n := 0
+	insert := func() chan error {
+		n++
+		done := make(chan error, 1)
+		j.InsertPushAsync(testPush("pi", strconv.Itoa(n), n, 1), func(err error) { done <- err })
+		return done
+	}
+	wait := func(dones ...chan error) {
+		t.Helper()
 		for i, done := range dones {
 			if err := <-done; err != nil {
 				t.Fatalf("write %d: %v", i, err)
 			}
 		}
-		if waited := time.Since(start); waited != time.Millisecond {
-			t.Errorf("the writes after a busy flush were durable after %v, want the group delay, 1 ms", waited)
-		}
-		// After a flush of 5 writes, a write is flushed at once.
-		start = time.Now()
-		if err := <-insert(); err != nil {
-			t.Fatal(err)
-		}
-		if waited := time.Since(start); waited != 0 {
-			t.Errorf("a write after a small flush was durable after %v, want at once", waited)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if want := []int{1, GroupDelayWrites + 2, 5, 1}; !slices.Equal(groups, want) {
-			t.Errorf("flushes of %v writes, want %v", groups, want)
-		}
-	})
+	}
+	held := insert()
+	synctest.Wait() // held in OnFlush
+	var large []chan error
+	for range GroupDelayWrites + 2 {
+		large = append(large, insert())
+		time.Sleep(spacing)
+	}
+	close(hold)
+	wait(held)
+	wait(large...)
+	start := time.Now()
+	var next []chan error
+	for range 5 {
+		next = append(next, insert())
+		time.Sleep(100 * time.Microsecond)
+	}
+	wait(next...)
+	want := []int{1, GroupDelayWrites + 2, 5}
+	if waited := time.Since(start); delayed && waited != time.Millisecond {
+		t.Errorf("the writes after a busy flush were durable after %v, want the group delay, 1 ms", waited)
+	} else if !delayed && waited != 500*time.Microsecond { // the loop's own pauses
+		t.Errorf("the writes after a flush of slow writes were durable after %v, want each at once", waited)
+	}
+	if !delayed {
+		want = []int{1, GroupDelayWrites + 2, 1, 1, 1, 1, 1}
+	}
+	// After a flush of 5 writes, a write is flushed at once.
+	start = time.Now()
+	wait(insert())
+	if waited := time.Since(start); waited != 0 {
+		t.Errorf("a write after a small flush was durable after %v, want at once", waited)
+	}
+	want = append(want, 1)
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(groups, want) {
+		t.Errorf("flushes of %v writes, want %v", groups, want)
+	}
 }

@@ -123,7 +123,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.Var((*stringList)(&s.SMSC), "smsc", "SMPP `address` of a push SMSC; repeatable (pushes are spread over them)")
 	fs.StringVar(&s.Store, "store", s.Store, "SQLite `file` for pushes and owed notifications")
 	fs.IntVar(&s.StoreCheckpointMiB, "store-checkpoint-mib", s.StoreCheckpointMiB, "with the journal: write to SQLite once this many MiB of journal have gathered (smaller: shorter bursts of work, a shorter latency tail at low rates; larger: less work per push)")
-	fs.DurationVar(&s.StoreGroupDelay, "store-group-delay", s.StoreGroupDelay, "with the journal: once a flush has carried 8 writes or more (the PPG is busy), wait this long before the next so that more join it (fewer flushes, less CPU per push, this much more latency under load only); 0 flushes at once")
+	fs.DurationVar(&s.StoreGroupDelay, "store-group-delay", s.StoreGroupDelay, "with the journal: once a flush has carried 8 writes or more that came at 8,000 a second or faster (the PPG is busy), wait this long before the next so that more join it (fewer flushes, less CPU per push, this much more latency under load only); 0 flushes at once")
 	fs.BoolVar(&s.StoreJournal, "store-journal", s.StoreJournal, "append every change of a push to a journal (FILE-pushes.N, flushed before it is acknowledged) and write to SQLite in checkpoints; false writes each change to SQLite")
 	fs.Var(&s.piFlags, "pi", "a PI account `name:password`; repeatable. With none, PIs are served from loopback only")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
