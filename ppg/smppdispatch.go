@@ -151,7 +151,9 @@ func (d *SMPPDispatcher) Submit(req SubmitRequest, done func(SubmitResult)) {
 }
 
 func (d *SMPPDispatcher) pdu(req SubmitRequest) (smpp.PDU, error) {
-	var tlvs smpp.TLVs
+	// Room for the four TLVs below (a 4-octet header each), so that they
+	// are one allocation, not one per TLV.
+	tlvs := make(smpp.TLVs, 0, 4*4+2+2+2+len(req.Payload))
 	tlvs.SetSourcePort(wdp.PortWSP)
 	tlvs.SetDestinationPort(wdp.PortPush)
 	tlvs.SetUserMessageReference(req.Ref)
