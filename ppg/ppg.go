@@ -124,6 +124,9 @@ type PPG struct {
 
 	counters counters
 	status   statusLog // what the status page shows
+	// answers holds buffers for PAP answers (*[]byte), written into the
+	// HTTP answer and reused: one per push otherwise.
+	answers sync.Pool
 	// ref numbers the submits (user_message_reference): each delivery
 	// gets one when it is accepted and a new one when it is retried, and
 	// the store holds it before it can be used.

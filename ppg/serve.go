@@ -175,7 +175,19 @@ func (p *PPG) reply(w http.ResponseWriter, status int, m pap.Message, caps *pap.
 	if caps != nil {
 		contentType, body, err = pap.WriteRequest(m, nil, caps)
 	} else {
-		body, err = pap.Marshal(m)
+		buf, _ := p.answers.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		// A Write does not keep its octets, so the buffer can go back
+		// once written.
+		defer func() {
+			if cap(body) <= 16<<10 { // not a rare large answer's
+				*buf = body[:0]
+				p.answers.Put(buf)
+			}
+		}()
+		body, err = pap.Append((*buf)[:0], m)
 	}
 	if err != nil {
 		p.log.Error("ppg: writing a PAP answer", "kind", m.Kind(), "err", err)
