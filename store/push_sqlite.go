@@ -316,7 +316,8 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 type finalRowsWritten struct {
 	keys       []byte
 	doneMin    int64
-	deliveries []byte // a buffer for a row's deliveries column
+	deliveries []byte              // a buffer for a row's deliveries column
+	args       []driver.NamedValue // and for its arguments
 }
 
 func (w *finalRowsWritten) add(pi, pushID string, doneAt int64) {
@@ -361,9 +362,10 @@ func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPus
 		}
 	}
 	w.deliveries = appendJournalDeliveries(w.deliveries[:0], p.Deliveries)
-	_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, namedValues(
+	w.args = appendNamedValues(w.args[:0],
 		p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
-		micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), w.deliveries))
+		micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), w.deliveries)
+	_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, w.args)
 	if err != nil {
 		return 0, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
 	}

@@ -395,9 +395,14 @@ func queryRow(ctx context.Context, st connStmt, args []driver.NamedValue, dest [
 
 // namedValues numbers values as a statement's positional arguments.
 func namedValues(values ...driver.Value) []driver.NamedValue {
-	args := make([]driver.NamedValue, len(values))
+	return appendNamedValues(make([]driver.NamedValue, 0, len(values)), values...)
+}
+
+// appendNamedValues is namedValues into dst, for a caller that reuses it
+// (the driver keeps no reference to a statement's arguments).
+func appendNamedValues(dst []driver.NamedValue, values ...driver.Value) []driver.NamedValue {
 	for i, v := range values {
-		args[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+		dst = append(dst, driver.NamedValue{Ordinal: i + 1, Value: v})
 	}
-	return args
+	return dst
 }
