@@ -15,6 +15,7 @@ run -bench 'SegmentReassemble3|PushAppend' -benchmem ./wap/wdp ./wap/wsp
 run -bench 'TransactionOverSMPP|StoreForwardOverSMPP' -benchtime 2s ./smsc
 run -bench 'TransactionMemoryInFlight|TxnMemory10k|Txn3Segments|GateWait' -benchmem ./smsc
 run -bench 'InsertGroupCommit|InsertUnbatched|CheckpointFinishedPushes' ./store
+run -bench 'PurgeFinishedPushes' -benchtime 50000x ./store
 run -bench 'PushLifeCycleAsync' -benchtime 30000x ./store
 run -bench 'ReadRequest|ParseMessage' -benchmem ./pap
 run -bench 'PopulationReceive3' -benchmem ./handset

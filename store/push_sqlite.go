@@ -1039,10 +1039,24 @@ func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBat
 	if len(page) == 0 {
 		return 0, after, false, nil
 	}
+	// Prepared once for the page: prepared at every key, the purge cost
+	// three times what it did with the index on done_at (measured:
+	// BenchmarkPurgeFinishedPushes 17.7 against 5.8 µs per push; with
+	// the statements prepared, 4.7-5.5 against 4.6-5.2 µs).
+	del, err := tx.PrepareContext(ctx, purgeFinalPush)
+	if err != nil {
+		return 0, after, false, err
+	}
+	defer del.Close()
+	doneAt, err := tx.PrepareContext(ctx, selectFinalPushDone)
+	if err != nil {
+		return 0, after, false, err
+	}
+	defer doneAt.Close()
 	for _, b := range page {
 		var kept finalRowsWritten
 		err := eachFinalBatchKey(b.batch, b.keys, func(pi, pushID string) error {
-			res, err := tx.ExecContext(ctx, purgeFinalPush, pi, pushID, limit)
+			res, err := del.ExecContext(ctx, pi, pushID, limit)
 			if err != nil {
 				return err
 			}
@@ -1051,10 +1065,10 @@ func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBat
 				purged += n
 				return err
 			}
-			var doneAt int64
-			switch err := tx.QueryRowContext(ctx, selectFinalPushDone, pi, pushID).Scan(&doneAt); {
+			var done int64
+			switch err := doneAt.QueryRowContext(ctx, pi, pushID).Scan(&done); {
 			case err == nil:
-				kept.add(pi, pushID, doneAt)
+				kept.add(pi, pushID, done)
 			case !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
