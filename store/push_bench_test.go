@@ -234,6 +234,22 @@ func BenchmarkInsertPushMemory(b *testing.B) {
 	})
 }
 
+// finishedPushes returns count pushes, numbered on from *n, as a journal
+// checkpoint takes those received and finished since the previous one: one
+// address each, delivered *n milliseconds after the epoch, with a control
+// document of the size txpush bench posts (about 700 octets).
+func finishedPushes(n *uint64, count int) []checkpointPush {
+	pushes := make([]checkpointPush, count)
+	for i := range pushes {
+		*n++
+		p := benchPush(*n)
+		p.Control = append(p.Control, make([]byte, 550)...)
+		p.Deliveries[0] = finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Duration(*n)*time.Millisecond), "").Delivery
+		pushes[i] = checkpointPush{p: *p}
+	}
+	return pushes
+}
+
 // BenchmarkCheckpointFinishedPushes measures the SQLite side of a push
 // journal checkpoint for what it mostly writes: pushes received and finished
 // since the previous checkpoint, one address each, with a control document
@@ -247,14 +263,7 @@ func BenchmarkCheckpointFinishedPushes(b *testing.B) {
 	b.ReportAllocs()
 	for done := 0; done < b.N; done += batch {
 		b.StopTimer()
-		pushes := make([]checkpointPush, min(batch, b.N-done))
-		for i := range pushes {
-			n++
-			p := benchPush(n)
-			p.Control = append(p.Control, make([]byte, 550)...)
-			p.Deliveries[0] = finalUpdate(p, 0, DeliveryDelivered, epoch, "").Delivery
-			pushes[i] = checkpointPush{p: *p}
-		}
+		pushes := finishedPushes(&n, min(batch, b.N-done))
 		b.StartTimer()
 		if err := db.commit.doConn(ctx, db.checkpointWrite(pushes, nil)); err != nil {
 			b.Fatal(err)
@@ -274,14 +283,7 @@ func BenchmarkPurgeFinishedPushes(b *testing.B) {
 	var n uint64
 	b.ReportAllocs()
 	for done := 0; done < b.N; done += batch {
-		pushes := make([]checkpointPush, min(batch, b.N-done))
-		for i := range pushes {
-			n++
-			p := benchPush(n)
-			p.Deliveries[0] = finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Duration(n)*time.Millisecond), "").Delivery
-			pushes[i] = checkpointPush{p: *p}
-		}
-		if err := db.commit.doConn(ctx, db.checkpointWrite(pushes, nil)); err != nil {
+		if err := db.commit.doConn(ctx, db.checkpointWrite(finishedPushes(&n, min(batch, b.N-done)), nil)); err != nil {
 			b.Fatal(err)
 		}
 	}
