@@ -158,6 +158,10 @@ type legacyPush struct {
 	lost          error // a part whose submit_sm got no answer
 	timer         clock.Timer
 	finished      bool
+	// cancelLate: the push failed and its parts are to be cancelled, so
+	// that a part the SMSC accepts after the push ended (a receipt of
+	// another part decided it first) is cancelled when its answer comes.
+	cancelLate bool
 }
 
 // receiptKey identifies a part to receipts: message ids are unique only
@@ -416,6 +420,10 @@ func (d *LegacyDispatcher) answered(p *legacyPush, i int, resp smpp.PDU, err err
 		d.recordFailureLocked(p, SubmitResult{Outcome: Failed, Status: status}, busyStatus(status))
 	default:
 		p.accepted++
+		if p.finished && p.cancelLate {
+			late := id
+			f = func() { d.cancelParts(p, []string{late}) }
+		}
 		if !p.finished {
 			p.ids[i] = id
 			key := receiptKey{p.addr, id}
@@ -490,6 +498,7 @@ func (d *LegacyDispatcher) receiptTimeout(p *legacyPush) {
 // done, to be made once the lock is released.
 func (d *LegacyDispatcher) finishLocked(p *legacyPush, res SubmitResult) func() {
 	p.finished = true
+	p.cancelLate = res.Outcome == Failed && !d.cfg.KeepPartsOnFailure
 	if p.timer != nil {
 		p.timer.Stop()
 	}
@@ -504,12 +513,13 @@ func (d *LegacyDispatcher) finishLocked(p *legacyPush, res SubmitResult) func() 
 			}
 		}
 	}
+	cancel := p.cancelLate
 	return func() {
 		if res.Outcome == Delivered {
 			// The handset has the whole message: its reference is free.
 			d.releaseRef(p)
 		}
-		if res.Outcome == Failed && !d.cfg.KeepPartsOnFailure {
+		if cancel {
 			d.cancelParts(p, waiting)
 		}
 		p.done(res)

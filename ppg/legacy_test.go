@@ -360,7 +360,8 @@ func receiptPDU(id string, st smpp.MessageState, code uint16) *smpp.DeliverSM {
 // partAnswer says how a fake SMSC answers one part: with a status, and
 // optionally with a receipt sent (and answered) before its submit_sm_resp.
 type partAnswer struct {
-	silent        bool // never answer the submit_sm
+	silent        bool          // never answer the submit_sm
+	wait          chan struct{} // answer it once this is closed
 	status        smpp.Status
 	receiptBefore smpp.MessageState
 	receiptAfter  smpp.MessageState
@@ -404,6 +405,9 @@ func (f *scriptedSMSC) serve(w smpp.ResponseWriter, r *smpp.Request) {
 		return
 	}
 	go func() {
+		if a.wait != nil {
+			<-a.wait
+		}
 		if a.receiptBefore != 0 {
 			f.sendReceipt(r.Session, receiptPDU(id, a.receiptBefore, a.networkError))
 		}
@@ -480,6 +484,9 @@ func TestLegacyCancelsPartsOfFailedPush(t *testing.T) {
 	}{
 		{"one part refused", LegacyConfig{}, []partAnswer{held, held, {status: smpp.StatusInvDstAdr}}, []string{"m1", "m2"}},
 		{"one part undeliverable", LegacyConfig{}, []partAnswer{held, {receiptAfter: smpp.StateUndeliverable, networkError: 1}, held}, []string{"m1", "m3"}},
+		// The receipt decides the push before the last part is answered:
+		// that part is cancelled when the SMSC accepts it.
+		{"a part accepted after the push failed", LegacyConfig{}, []partAnswer{held, {receiptAfter: smpp.StateUndeliverable, networkError: 1}, {wait: make(chan struct{})}}, []string{"m1", "m3"}},
 		{"kept as Kannel keeps them", LegacyConfig{KeepPartsOnFailure: true}, []partAnswer{held, held, {status: smpp.StatusInvDstAdr}}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -487,6 +494,11 @@ func TestLegacyCancelsPartsOfFailedPush(t *testing.T) {
 			res := waitResult(t, submitAsync(t, d, SubmitRequest{MSISDN: "358401000050", Payload: pushPayload(300)}))
 			if res.Outcome != Failed {
 				t.Fatalf("result %+v, want failed", res)
+			}
+			for _, a := range tt.script {
+				if a.wait != nil {
+					close(a.wait)
+				}
 			}
 			if tt.want == nil {
 				// Give a wrong cancel the time to arrive.
