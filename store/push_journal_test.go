@@ -669,8 +669,15 @@ func finalBatchCount(t *testing.T, db *SQLite) int {
 // be (done before the limit, no notification owed), whatever else its
 // checkpoint wrote, and keeps listing the pushes it keeps.
 func TestPurgeFinishedPushesByCheckpoint(t *testing.T) {
+	for _, keys := range []int{purgeFinalKeysPerPage, 5} {
+		t.Run(fmt.Sprintf("%d keys a page", keys), func(t *testing.T) { testPurgeFinishedPushesByCheckpoint(t, keys) })
+	}
+}
+
+func testPurgeFinishedPushesByCheckpoint(t *testing.T, keysPerPage int) {
 	ctx := context.Background()
 	j := openTestJournal(t, t.TempDir(), JournalOptions{})
+	j.db.purgeKeysPerPage = keysPerPage
 	cutoff := epoch.Add(24 * time.Hour)
 	checkpoints := purgeFinalBatchesPerPage*2 + 3
 	var early, late, owing int

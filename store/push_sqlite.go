@@ -986,7 +986,7 @@ func (s *SQLite) PurgePushes(ctx context.Context, before time.Time) (int, error)
 	after := finalBatchCursor{doneMin: math.MinInt64}
 	for more := true; more; {
 		err := s.commit.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			n, next, full, err := purgeFinalPage(ctx, tx, limit, after)
+			n, next, full, err := purgeFinalPage(ctx, tx, limit, after, s.purgeKeysPerPage)
 			// A failed transaction is rolled back: nothing it counted went.
 			if err == nil {
 				purged += n
@@ -1007,15 +1007,21 @@ func (s *SQLite) PurgePushes(ctx context.Context, before time.Time) (int, error)
 // is then read again: at most once more, as its done_min stays.
 type finalBatchCursor struct{ doneMin, batch int64 }
 
-// purgeFinalBatchesPerPage bounds one purge transaction: about 64
-// checkpoints' finished pushes (at 20,000 pushes/s, 64 × 1,000 rows).
-const purgeFinalBatchesPerPage = 64
+// purgeFinalBatchesPerPage and purgeFinalKeysPerPage bound one purge
+// transaction: the lists of up to 64 checkpoints, and no more lists once
+// those read hold 10,000 keys (a checkpoint at full speed writes about
+// 7,000), so that a purge long overdue holds the store's writer for tens
+// of milliseconds at a time, not seconds.
+const (
+	purgeFinalBatchesPerPage = 64
+	purgeFinalKeysPerPage    = 10000
+)
 
 // purgeFinalPage purges the finished pushes of one page of the checkpoints
-// done before limit and after the cursor. It returns how many pushes went,
-// the cursor past the page, and whether the page was full (so that another
-// may follow).
-func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBatchCursor) (purged int64, next finalBatchCursor, full bool, err error) {
+// done before limit and after the cursor, reading lists until they have held
+// maxKeys keys. It returns how many pushes went, the cursor past the page,
+// and whether the page was full (so that another may follow).
+func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBatchCursor, maxKeys int) (purged int64, next finalBatchCursor, full bool, err error) {
 	type batch struct {
 		finalBatchCursor
 		keys []byte
@@ -1053,9 +1059,14 @@ func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBat
 		return 0, after, false, err
 	}
 	defer doneAt.Close()
-	for _, b := range page {
+	keys := 0
+	for i, b := range page {
+		if i > 0 && keys >= maxKeys {
+			return purged, page[i-1].finalBatchCursor, true, nil
+		}
 		var kept finalRowsWritten
 		err := eachFinalBatchKey(b.batch, b.keys, func(pi, pushID string) error {
+			keys++
 			res, err := del.ExecContext(ctx, pi, pushID, limit)
 			if err != nil {
 				return err

@@ -60,6 +60,9 @@ type SQLite struct {
 	pushWrites *connStatements
 
 	messageIDs sequence
+	// purgeKeysPerPage bounds the finished pushes one purge transaction
+	// reads the lists of (purgeFinalKeysPerPage; smaller in tests).
+	purgeKeysPerPage int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -138,7 +141,8 @@ func OpenSQLite(path string, opts Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: opening %s for reading: %w", path, err)
 	}
 
-	s := &SQLite{path: path, writer: writer, reader: reader, pushWrites: newConnStatements(pushWriteQueries)}
+	s := &SQLite{path: path, writer: writer, reader: reader, pushWrites: newConnStatements(pushWriteQueries),
+		purgeKeysPerPage: purgeFinalKeysPerPage}
 	if err := errors.Join(s.stmts.prepare(ctx, writer, reader), s.pushStmts.prepare(ctx, reader)); err != nil {
 		s.stmts.close()
 		s.pushStmts.close()
