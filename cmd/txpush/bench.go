@@ -61,6 +61,9 @@ type benchSettings struct {
 	// PPGArgs and SMSCArgs are passed on to the daemons after the bench's
 	// own, so that they win: e.g. --binds 2, --window 10000.
 	PPGArgs, SMSCArgs stringList
+	// Repeat is how many runs to make, one after another, each with
+	// daemons of its own.
+	Repeat int
 }
 
 func bindBenchFlags(fs *flag.FlagSet, s *benchSettings) {
@@ -83,6 +86,7 @@ func bindBenchFlags(fs *flag.FlagSet, s *benchSettings) {
 	fs.Var(&s.PPGArgs, "ppg-arg", "an extra argument for `txpush ppg` (e.g. --ppg-arg=--binds=2); repeatable")
 	fs.Var(&s.SMSCArgs, "smsc-arg", "an extra argument for `txpush smsc`; repeatable")
 	fs.DurationVar(&s.Wait, "wait", time.Minute, "after the last post, how long to wait for the outstanding notifications, or outcomes with --notify=false (plus the hold)")
+	fs.IntVar(&s.Repeat, "repeat", 1, "make this many runs (0: one), one after another, each with fresh daemons, and end with the minimum, median and maximum of their figures (a shared host's load moves single runs by tens of percent)")
 }
 
 // launcher makes the command that runs `txpush ARGS...` in a child
@@ -123,25 +127,113 @@ func bench(ctx context.Context, args []string, launch launcher, stdout, stderr i
 		fmt.Fprintln(stderr, "txpush bench:", err)
 		return 2
 	}
-	rep, err := runBench(ctx, set, launch, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "txpush bench:", err)
-		return 1
+	var reps []*benchReport
+	code := 0
+	for i := range set.Repeat {
+		rep, err := runBench(ctx, set, launch, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "txpush bench:", err)
+			return 1
+		}
+		reps = append(reps, rep)
+		if rep.Refused > 0 || rep.Errors > 0 || rep.Undelivered > 0 || rep.Missing > 0 {
+			code = 1
+		}
+		if !set.JSON {
+			if set.Repeat > 1 {
+				fmt.Fprintf(stdout, "run %d of %d\n", i+1, set.Repeat)
+			}
+			reps[i].writeTable(stdout)
+			fmt.Fprintln(stdout)
+		}
+	}
+	var out any = reps[0]
+	if set.Repeat > 1 {
+		sum := summarizeRuns(reps)
+		out = struct {
+			Runs    []*benchReport `json:"runs"`
+			Summary benchSummary   `json:"summary"`
+		}{reps, sum}
+		if !set.JSON {
+			sum.writeTable(stdout)
+		}
 	}
 	if set.JSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := enc.Encode(out); err != nil {
 			fmt.Fprintln(stderr, "txpush bench:", err)
 			return 1
 		}
-	} else {
-		rep.writeTable(stdout)
 	}
-	if rep.Refused > 0 || rep.Errors > 0 || rep.Undelivered > 0 || rep.Missing > 0 {
-		return 1
+	return code
+}
+
+// benchSummary is the spread of the figures of several runs.
+type benchSummary struct {
+	Runs       int           `json:"runs"`
+	AcceptRate spread        `json:"accepted_per_second"`
+	CPUPerPush []namedSpread `json:"cpu_per_push_us"` // by component, as the runs list them
+	P99Submit  spread        `json:"post_to_submit_p99_ms"`
+}
+
+// spread is the minimum, median and maximum of one figure over runs; the
+// median of an even number of runs is the mean of the middle two.
+type spread struct {
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	Max    float64 `json:"max"`
+}
+
+type namedSpread struct {
+	Name string `json:"name"`
+	spread
+}
+
+func spreadOf(v []float64) spread {
+	v = slices.Sorted(slices.Values(v))
+	n := len(v)
+	return spread{Min: v[0], Median: (v[(n-1)/2] + v[n/2]) / 2, Max: v[n-1]}
+}
+
+// summarizeRuns gives the spread of the runs' throughput, CPU per push of
+// each component and p99 POST → submit_sm.
+func summarizeRuns(reps []*benchReport) benchSummary {
+	figure := func(f func(*benchReport) float64) spread {
+		var v []float64
+		for _, r := range reps {
+			v = append(v, f(r))
+		}
+		return spreadOf(v)
 	}
-	return 0
+	sum := benchSummary{
+		Runs:       len(reps),
+		AcceptRate: figure(func(r *benchReport) float64 { return r.AcceptRate }),
+		P99Submit:  figure(func(r *benchReport) float64 { return r.PostToSubmit.P99 }),
+	}
+	for i, c := range reps[0].Components {
+		sum.CPUPerPush = append(sum.CPUPerPush, namedSpread{c.Name, figure(func(r *benchReport) float64 {
+			if i < len(r.Components) { // the same daemons in every run
+				return r.Components[i].CPUPerPushUS
+			}
+			return 0
+		})})
+	}
+	return sum
+}
+
+func (s benchSummary) writeTable(w io.Writer) {
+	fmt.Fprintf(w, "%-33s %10s %10s %10s\n", fmt.Sprintf("over %d runs", s.Runs), "min", "median", "max")
+	line := func(name string, v spread, format string) {
+		fmt.Fprintf(w, "%-33s "+format+" "+format+" "+format+"\n", name, v.Min, v.Median, v.Max)
+	}
+	line("accepted/s", s.AcceptRate, "%10.0f")
+	for _, c := range s.CPUPerPush {
+		line(c.Name+" CPU µs/push", c.spread, "%10.1f")
+	}
+	if s.P99Submit.Max > 0 {
+		line("POST → submit_sm p99 (ms)", s.P99Submit, "%10.2f")
+	}
 }
 
 // check rejects settings that cannot make a run, and fills the default
@@ -154,6 +246,8 @@ func (s *benchSettings) check() error {
 		return errors.New("give --pushes or --duration, not both")
 	case s.Concurrency < 1:
 		return errors.New("--concurrency must be at least 1")
+	case s.Repeat < 0:
+		return errors.New("--repeat must not be negative")
 	case s.Segments < 1 || s.Segments > 3:
 		return errors.New("--segments must be 1, 2 or 3")
 	case s.Mode != "transaction" && s.Mode != "legacy":
@@ -172,6 +266,7 @@ func (s *benchSettings) check() error {
 	if s.Pushes == 0 && s.Duration == 0 {
 		s.Pushes = 1000
 	}
+	s.Repeat = max(s.Repeat, 1)
 	return nil
 }
 

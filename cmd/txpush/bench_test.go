@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +198,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{"--notify=maybe"},
 		{"--mode", "legacy"}, // needs --smsc txpush
 		{"--concurrency", "0"},
+		{"--repeat", "-1"},
 		{"--rate", "-1"},
 		{"extra"},
 	} {
@@ -505,5 +507,50 @@ func TestSMSCAirLatencySetting(t *testing.T) {
 	}
 	if set.AirLatency != 1500*time.Millisecond {
 		t.Errorf("air_latency: 1500ms: %v", set.AirLatency)
+	}
+}
+
+// --repeat makes that many runs, each reported, and ends with the spread
+// of their figures: the median lies between the least and the most, and
+// is the middle run's.
+func TestBenchRepeat(t *testing.T) {
+	var out, errs strings.Builder
+	code := bench(t.Context(), []string{"--pushes", "100", "--notify=false", "--repeat", "3", "--json"}, testLauncher, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errs.String())
+	}
+	var got struct {
+		Runs    []benchReport `json:"runs"`
+		Summary benchSummary  `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(got.Runs) != 3 || got.Summary.Runs != 3 {
+		t.Fatalf("%d runs, summary of %d; want 3", len(got.Runs), got.Summary.Runs)
+	}
+	var rates, cpu []float64
+	for i, r := range got.Runs {
+		if r.Accepted != 100 || r.Recorded != 100 {
+			t.Errorf("run %d: accepted %d, recorded %d; want 100", i, r.Accepted, r.Recorded)
+		}
+		rates = append(rates, r.AcceptRate)
+		cpu = append(cpu, r.Components[0].CPUPerPushUS)
+	}
+	slices.Sort(rates)
+	slices.Sort(cpu)
+	if s := got.Summary.AcceptRate; s != (spread{rates[0], rates[1], rates[2]}) {
+		t.Errorf("accepted/s spread %+v, want %v", s, rates)
+	}
+	if c := got.Summary.CPUPerPush; len(c) == 0 || c[0].Name != got.Runs[0].Components[0].Name || c[0].spread != (spread{cpu[0], cpu[1], cpu[2]}) {
+		t.Errorf("CPU per push spread %+v, want %s %v", c, got.Runs[0].Components[0].Name, cpu)
+	}
+	var table strings.Builder
+	got.Summary.writeTable(&table)
+	if !strings.Contains(table.String(), "over 3 runs") || !strings.Contains(table.String(), "median") {
+		t.Errorf("table:\n%s", table.String())
+	}
+	if spreadOf([]float64{4, 1, 3, 2}) != (spread{1, 2.5, 4}) {
+		t.Errorf("spread of four runs %+v, want the mean of the middle two as the median", spreadOf([]float64{4, 1, 3, 2}))
 	}
 }
