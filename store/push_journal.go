@@ -763,8 +763,10 @@ func (j *PushJournal) flushLoop() {
 			}
 		}
 		j.recycle(chunks)
-		since := start.Sub(prevStart) // how long these writes took to come
-		busy = writes >= GroupDelayWrites && !prevStart.IsZero() && since < time.Second &&
+		// How long these writes took to come: longer than a second
+		// (busy or not, no overflow below) after the first flush.
+		since := start.Sub(prevStart)
+		busy = writes >= GroupDelayWrites && since < time.Second &&
 			time.Duration(writes)*time.Second >= GroupDelayRate*since
 		prevStart = start
 	}

@@ -290,7 +290,7 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 				return err
 			}
 		}
-		if len(w.keys) > 0 {
+		if w.n > 0 {
 			if _, err := stmts[stmtInsertFinalBatch].ExecContext(ctx, namedValues(w.doneMin, w.keys)); err != nil {
 				return fmt.Errorf("listing the finished pushes a checkpoint wrote: %w", err)
 			}
@@ -311,25 +311,29 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 	}
 }
 
-// finalRowsWritten gathers what a checkpoint wrote to ppg_push_final: the
-// keys, in a ppg_push_final_batch row's encoding, and the earliest done_at.
-type finalRowsWritten struct {
-	keys       []byte
-	doneMin    int64
-	deliveries []byte              // a buffer for a row's deliveries column
-	args       []driver.NamedValue // and for its arguments
+// finalBatchList is a ppg_push_final_batch row in the making: its keys, in
+// the push journal's encoding of strings, and the earliest done_at of their
+// rows.
+type finalBatchList struct {
+	keys    []byte
+	doneMin int64
+	n       int // keys listed
 }
 
-func (w *finalRowsWritten) add(pi, pushID string, doneAt int64) {
-	if len(w.keys) == 0 || doneAt < w.doneMin {
-		w.doneMin = doneAt
+func (l *finalBatchList) add(pi, pushID string, doneAt int64) {
+	if l.n == 0 || doneAt < l.doneMin {
+		l.doneMin = doneAt
 	}
-	w.keys = appendFinalBatchKey(w.keys, pi, pushID)
+	l.keys = appendJournalString(appendJournalString(l.keys, pi), pushID)
+	l.n++
 }
 
-// appendFinalBatchKey appends one key to a ppg_push_final_batch row's keys.
-func appendFinalBatchKey(keys []byte, pi, pushID string) []byte {
-	return appendJournalString(appendJournalString(keys, pi), pushID)
+// finalRowsWritten gathers what a checkpoint wrote to ppg_push_final: the
+// list of the rows, and buffers for the next row.
+type finalRowsWritten struct {
+	finalBatchList
+	deliveries []byte              // a row's deliveries column
+	args       []driver.NamedValue // and its arguments
 }
 
 // writeCheckpointPush writes c's push where it belongs and says where
@@ -1064,7 +1068,7 @@ func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBat
 		if i > 0 && keys >= maxKeys {
 			return purged, page[i-1].finalBatchCursor, true, nil
 		}
-		var kept finalRowsWritten
+		var kept finalBatchList
 		err := eachFinalBatchKey(b.batch, b.keys, func(pi, pushID string) error {
 			keys++
 			res, err := del.ExecContext(ctx, pi, pushID, limit)
@@ -1088,7 +1092,7 @@ func purgeFinalPage(ctx context.Context, tx *sql.Tx, limit int64, after finalBat
 		if err != nil {
 			return 0, after, false, err
 		}
-		if kept.keys != nil {
+		if kept.n > 0 {
 			_, err = tx.ExecContext(ctx, updateFinalBatch, kept.doneMin, kept.keys, b.batch)
 		} else {
 			_, err = tx.ExecContext(ctx, deleteFinalBatch, b.batch)
@@ -1136,9 +1140,7 @@ func migrateFinalBatches(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	var keys [][]byte
-	var doneMin []int64
-	n := 0
+	var lists []finalBatchList
 	for rows.Next() {
 		var pi, pushID string
 		var done int64
@@ -1146,17 +1148,16 @@ func migrateFinalBatches(ctx context.Context, tx *sql.Tx) error {
 			rows.Close()
 			return err
 		}
-		if n%1000 == 0 {
-			keys, doneMin = append(keys, nil), append(doneMin, done)
+		if len(lists) == 0 || lists[len(lists)-1].n == 1000 {
+			lists = append(lists, finalBatchList{})
 		}
-		keys[len(keys)-1] = appendFinalBatchKey(keys[len(keys)-1], pi, pushID)
-		n++
+		lists[len(lists)-1].add(pi, pushID, done)
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	for i := range keys {
-		if _, err := tx.ExecContext(ctx, insertFinalBatch, doneMin[i], keys[i]); err != nil {
+	for _, l := range lists {
+		if _, err := tx.ExecContext(ctx, insertFinalBatch, l.doneMin, l.keys); err != nil {
 			return err
 		}
 	}

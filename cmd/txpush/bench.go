@@ -143,7 +143,7 @@ func bench(ctx context.Context, args []string, launch launcher, stdout, stderr i
 			if set.Repeat > 1 {
 				fmt.Fprintf(stdout, "run %d of %d\n", i+1, set.Repeat)
 			}
-			reps[i].writeTable(stdout)
+			rep.writeTable(stdout)
 			fmt.Fprintln(stdout)
 		}
 	}
