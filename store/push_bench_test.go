@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -237,7 +238,8 @@ func BenchmarkInsertPushMemory(b *testing.B) {
 // finishedPushes returns count pushes, numbered on from *n, as a journal
 // checkpoint takes those received and finished since the previous one: one
 // address each, delivered *n milliseconds after the epoch, with a control
-// document of the size txpush bench posts (about 700 octets).
+// document of the size txpush bench posts (about 700 octets), in no order
+// (a checkpoint takes them from a map).
 func finishedPushes(n *uint64, count int) []checkpointPush {
 	pushes := make([]checkpointPush, count)
 	for i := range pushes {
@@ -245,8 +247,9 @@ func finishedPushes(n *uint64, count int) []checkpointPush {
 		p := benchPush(*n)
 		p.Control = append(p.Control, make([]byte, 550)...)
 		p.Deliveries[0] = finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Duration(*n)*time.Millisecond), "").Delivery
-		pushes[i] = checkpointPush{p: *p}
+		pushes[i] = checkpointPush{ref: pushRef{p.PI, p.PushID}, p: *p}
 	}
+	rand.New(rand.NewPCG(*n, 0)).Shuffle(len(pushes), func(i, j int) { pushes[i], pushes[j] = pushes[j], pushes[i] })
 	return pushes
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -79,11 +81,16 @@ const (
 	updatePushProgress = `UPDATE ppg_push SET open_deliveries = ?, done_at = ?
 		WHERE pi = ? AND push_id = ?
 		RETURNING push_key`
-	upsertFinalPush = `INSERT INTO ppg_push_final (pi, push_id, received_at, content_type, notify_to,
+	// upsertFinalPushes writes finalRowsPerStatement rows of ppg_push_final,
+	// upsertFinalPush one.
+	upsertFinalPushHead = `INSERT INTO ppg_push_final (pi, push_id, received_at, content_type, notify_to,
 			priority, deliver_after, deliver_before, done_at, deliveries)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES `
+	upsertFinalPushRow  = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	upsertFinalPushTail = `
 		ON CONFLICT (pi, push_id) DO UPDATE
 		SET done_at = excluded.done_at, deliveries = excluded.deliveries`
+	upsertFinalPush = upsertFinalPushHead + upsertFinalPushRow + upsertFinalPushTail
 	deleteFinalPush = `DELETE FROM ppg_push_final WHERE pi = ? AND push_id = ?`
 
 	selectPushStored = `SELECT 1 FROM ppg_push WHERE pi = ?1 AND push_id = ?2
@@ -168,6 +175,7 @@ const (
 	stmtUpsertNotification
 	stmtUpdatePushProgress
 	stmtUpsertFinalPush
+	stmtUpsertFinalPushes
 	stmtDeleteFinalPush
 	stmtFinalDeliveries
 	stmtInsertFinalBatch
@@ -187,9 +195,12 @@ var pushWriteQueries = []string{
 	stmtUpsertNotification:     upsertNotification,
 	stmtUpdatePushProgress:     updatePushProgress,
 	stmtUpsertFinalPush:        upsertFinalPush,
-	stmtDeleteFinalPush:        deleteFinalPush,
-	stmtFinalDeliveries:        selectFinalDeliveries,
-	stmtInsertFinalBatch:       insertFinalBatch,
+	stmtUpsertFinalPushes: upsertFinalPushHead +
+		strings.Repeat(upsertFinalPushRow+", ", finalRowsPerStatement-1) + upsertFinalPushRow +
+		upsertFinalPushTail,
+	stmtDeleteFinalPush:  deleteFinalPush,
+	stmtFinalDeliveries:  selectFinalDeliveries,
+	stmtInsertFinalBatch: insertFinalBatch,
 }
 
 // pushStatements are the push store's prepared statements on the read pool.
@@ -284,11 +295,14 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 			return err
 		}
 		var w finalRowsWritten
-		for i := range pushes {
+		for _, i := range keyOrder(pushes) {
 			c := &pushes[i]
 			if c.wrote, err = writeCheckpointPush(ctx, stmts, c, &w); err != nil {
 				return err
 			}
+		}
+		if err := w.write(ctx, stmts); err != nil {
+			return err
 		}
 		if w.n > 0 {
 			if _, err := stmts[stmtInsertFinalBatch].ExecContext(ctx, namedValues(w.doneMin, w.keys)); err != nil {
@@ -311,6 +325,26 @@ func (s *SQLite) checkpointWrite(pushes []checkpointPush, notes []checkpointNote
 	}
 }
 
+// keyOrder returns the indexes of pushes in the order of their keys, the
+// order of the tables' B-trees. A checkpoint takes its pushes from a map, in
+// no order; written in this one, the rows that go to a page come one after
+// another, so that a page is found, changed and (for a statement of many
+// rows) saved in the statement journal once rather than once per row.
+func keyOrder(pushes []checkpointPush) []int {
+	order := make([]int, len(pushes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ra, rb := &pushes[a].ref, &pushes[b].ref
+		if c := strings.Compare(ra.pi, rb.pi); c != 0 {
+			return c
+		}
+		return strings.Compare(ra.pushID, rb.pushID)
+	})
+	return order
+}
+
 // finalBatchList is a ppg_push_final_batch row in the making: its keys, in
 // the push journal's encoding of strings, and the earliest done_at of their
 // rows.
@@ -328,12 +362,69 @@ func (l *finalBatchList) add(pi, pushID string, doneAt int64) {
 	l.n++
 }
 
-// finalRowsWritten gathers what a checkpoint wrote to ppg_push_final: the
-// list of the rows, and buffers for the next row.
+// finalRowsPerStatement is how many ppg_push_final rows a checkpoint
+// writes with one statement: a row costs about a third less than with a
+// statement of its own (6.2 against 4.2 µs, BenchmarkCheckpointFinishedPushes),
+// the statement's own work being shared.
+const finalRowsPerStatement = 16
+
+// finalRowsWritten gathers what a checkpoint writes to ppg_push_final: the
+// list of the rows, and the rows not yet written, which go
+// finalRowsPerStatement to a statement.
 type finalRowsWritten struct {
 	finalBatchList
-	deliveries []byte              // a row's deliveries column
-	args       []driver.NamedValue // and its arguments
+	deliveries []byte              // the pending rows' deliveries columns, one after another
+	args       []driver.NamedValue // the pending rows' arguments
+	rows       int                 // rows pending
+	first      pushRef             // the first of them, for an error
+}
+
+// addRow adds p's ppg_push_final row, written when there are enough to
+// fill a statement or by write.
+func (w *finalRowsWritten) addRow(ctx context.Context, stmts []connStmt, p *Push, doneAt int64) error {
+	if w.rows == 0 {
+		w.first = pushRef{p.PI, p.PushID}
+	}
+	// The column is a slice of the buffer, which appending to for the next
+	// row may move but never changes: the slice stays as it was.
+	start := len(w.deliveries)
+	w.deliveries = appendJournalDeliveries(w.deliveries, p.Deliveries)
+	w.args = appendNamedValues(w.args,
+		p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
+		micros(p.DeliverAfter), micros(p.DeliverBefore), doneAt, w.deliveries[start:])
+	w.rows++
+	w.add(p.PI, p.PushID, doneAt)
+	if w.rows < finalRowsPerStatement {
+		return nil
+	}
+	return w.write(ctx, stmts)
+}
+
+// write writes the pending rows.
+func (w *finalRowsWritten) write(ctx context.Context, stmts []connStmt) error {
+	var err error
+	switch w.rows {
+	case 0:
+		return nil
+	case finalRowsPerStatement:
+		_, err = stmts[stmtUpsertFinalPushes].ExecContext(ctx, w.args)
+	default:
+		// The rows of a statement that would not be full, one at a time:
+		// a statement prepared per count would cost more than it saves.
+		per := len(w.args) / w.rows
+		for i := 0; i < len(w.args) && err == nil; i += per {
+			row := w.args[i : i+per]
+			for k := range row {
+				row[k].Ordinal = k + 1
+			}
+			_, err = stmts[stmtUpsertFinalPush].ExecContext(ctx, row)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("writing %d finished pushes from %s: %w", w.rows, pushName(w.first.pi, w.first.pushID), err)
+	}
+	w.rows, w.args, w.deliveries = 0, w.args[:0], w.deliveries[:0]
+	return nil
 }
 
 // writeCheckpointPush writes c's push where it belongs and says where
@@ -365,16 +456,7 @@ func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPus
 			return rowOpen, writeOpenPush(ctx, stmts, p, true, key[0])
 		}
 	}
-	w.deliveries = appendJournalDeliveries(w.deliveries[:0], p.Deliveries)
-	w.args = appendNamedValues(w.args[:0],
-		p.PI, p.PushID, micros(p.ReceivedAt), p.ContentType, p.NotifyTo, int64(p.Priority),
-		micros(p.DeliverAfter), micros(p.DeliverBefore), micros(doneAt), w.deliveries)
-	_, err := stmts[stmtUpsertFinalPush].ExecContext(ctx, w.args)
-	if err != nil {
-		return 0, fmt.Errorf("writing %s: %w", pushName(p.PI, p.PushID), err)
-	}
-	w.add(p.PI, p.PushID, micros(doneAt))
-	return rowFinal, nil
+	return rowFinal, w.addRow(ctx, stmts, p, micros(doneAt))
 }
 
 // writeOpenPush sets p's ppg_push row and its ppg_delivery rows. written

@@ -402,11 +402,12 @@ func namedValues(values ...driver.Value) []driver.NamedValue {
 	return appendNamedValues(make([]driver.NamedValue, 0, len(values)), values...)
 }
 
-// appendNamedValues is namedValues into dst, for a caller that reuses it
-// (the driver keeps no reference to a statement's arguments).
+// appendNamedValues is namedValues appended to dst, numbered on from dst's
+// last, for a caller that reuses it (the driver keeps no reference to a
+// statement's arguments) or binds several rows' values.
 func appendNamedValues(dst []driver.NamedValue, values ...driver.Value) []driver.NamedValue {
-	for i, v := range values {
-		dst = append(dst, driver.NamedValue{Ordinal: i + 1, Value: v})
+	for _, v := range values {
+		dst = append(dst, driver.NamedValue{Ordinal: len(dst) + 1, Value: v})
 	}
 	return dst
 }
