@@ -307,6 +307,7 @@ func (j *PushJournal) replay(ctx context.Context, rec journalRecord) error {
 		}
 		if u.Index < len(jp.p.Deliveries) {
 			setDelivery(&jp.p.Deliveries[u.Index], u.Delivery)
+			dropIfFinished(jp.p)
 			j.dirtyPush[ref] = struct{}{}
 		}
 		if u.Notify != nil {
@@ -347,6 +348,18 @@ func (j *PushJournal) loadPush(ctx context.Context, ref pushRef) (*journalPush, 
 	jp := &journalPush{p: p, at: at}
 	j.pushes[ref] = jp
 	return jp, nil
+}
+
+// dropIfFinished lets a finished push's control document and content go:
+// its SQLite row (ppg_push_final) keeps neither, and a push stays in memory
+// until a checkpoint has written it, so that holding them would make the
+// heap grow by about a kilobyte per push between checkpoints, memory the
+// runtime hands back to the system after each and faults in again.
+// Snapshots taken before hold their own copy of the Push.
+func dropIfFinished(p *Push) {
+	if pushFinished(p) {
+		p.Control, p.Content = nil, nil
+	}
 }
 
 // setDelivery sets every field of d but those fixed at insert.
@@ -546,6 +559,7 @@ func (j *PushJournal) updateDelivery(u DeliveryUpdate, done func(error)) error {
 		}
 	}
 	setDelivery(&jp.p.Deliveries[u.Index], u.Delivery)
+	dropIfFinished(jp.p)
 	jp.version++
 	j.dirtyPush[ref] = struct{}{}
 	j.appendLocked(func(b []byte) []byte { return appendJournalDeliveryUpdate(b, &u) }, done, false)
@@ -611,6 +625,9 @@ func (j *PushJournal) GetPush(ctx context.Context, pi, pushID string) (*Push, er
 	var c *Push
 	if ok {
 		c = storedPush(jp.p)
+		if pushFinished(jp.p) {
+			c.Control, c.Content = nil, nil // as SQLite gives a finished push
+		}
 	}
 	j.mu.Unlock()
 	if ok {

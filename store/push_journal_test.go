@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -928,5 +929,50 @@ func testJournalGroupDelay(t *testing.T, spacing time.Duration, delayed bool) {
 	defer mu.Unlock()
 	if !slices.Equal(groups, want) {
 		t.Errorf("flushes of %v writes, want %v", groups, want)
+	}
+}
+
+// A push's control document and content stay in memory while it is open
+// (a checkpoint may write it to ppg_push, a restart send it) and go once
+// every delivery is final: ppg_push_final keeps neither, and the push stays
+// in memory until a checkpoint has written it.
+func TestJournalDropsDocumentsOfFinishedPush(t *testing.T) {
+	ctx := context.Background()
+	j := openTestJournal(t, t.TempDir(), JournalOptions{})
+	p := testPush("pi", "docs", 1, 2)
+	if err := j.InsertPush(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	held := func() (control, content []byte) {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		jp := j.pushes[pushRef{p.PI, p.PushID}]
+		return jp.p.Control, jp.p.Content
+	}
+	mustUpdateDelivery(t, j, finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Minute), ""))
+	if control, content := held(); !bytes.Equal(control, p.Control) || !bytes.Equal(content, p.Content) {
+		t.Fatalf("open push holds control %q, content %q; want them as inserted", control, content)
+	}
+	mustUpdateDelivery(t, j, finalUpdate(p, 1, DeliveryExpired, epoch.Add(2*time.Minute), ""))
+	if control, content := held(); control != nil || content != nil {
+		t.Errorf("finished push still holds control %q, content %q", control, content)
+	}
+	got, err := j.GetPush(ctx, p.PI, p.PushID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Control != nil || got.Content != nil || got.Deliveries[1].State != DeliveryExpired {
+		t.Errorf("GetPush of the finished push: control %q, content %q, deliveries %+v; want no documents, delivery 1 expired",
+			got.Control, got.Content, got.Deliveries)
+	}
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fromSQLite, err := j.db.GetPush(ctx, p.PI, p.PushID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromSQLite, got) {
+		t.Errorf("after the checkpoint SQLite gives\n %+v\nwant what memory gave\n %+v", fromSQLite, got)
 	}
 }
