@@ -247,7 +247,7 @@ func finishedPushes(n *uint64, count int) []checkpointPush {
 		p := benchPush(*n)
 		p.Control = append(p.Control, make([]byte, 550)...)
 		p.Deliveries[0] = finalUpdate(p, 0, DeliveryDelivered, epoch.Add(time.Duration(*n)*time.Millisecond), "").Delivery
-		pushes[i] = checkpointPush{ref: pushRef{p.PI, p.PushID}, p: *p}
+		pushes[i] = checkpointPush{ref: pushRef{p.PI, p.PushID}, p: p}
 	}
 	rand.New(rand.NewPCG(*n, 0)).Shuffle(len(pushes), func(i, j int) { pushes[i], pushes[j] = pushes[j], pushes[i] })
 	return pushes

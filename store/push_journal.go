@@ -56,7 +56,7 @@ type PushJournal struct {
 	mu         sync.Mutex
 	pushes     map[pushRef]*journalPush
 	notes      map[notificationRef]*journalNote
-	dirtyPush  map[pushRef]struct{}
+	dirty      []*journalPush           // pushes changed since the last snapshot, each once
 	dirtyNotes map[notificationRef]bool // true: a row may be in SQLite, to delete if the note is gone
 	evictions  uint64                   // pushes dropped from memory: see InsertPushAsync
 	stored     *keyFilter               // every push id in SQLite or memory, and a few more
@@ -132,7 +132,18 @@ type journalPush struct {
 	version uint64 // counts changes, so that a checkpoint evicts only what it wrote
 	// at is where SQLite holds the push, so that a checkpoint updates
 	// rather than inserts it, and in the right table.
-	at pushRowAt
+	at    pushRowAt
+	dirty bool // in PushJournal.dirty: the next checkpoint writes it
+}
+
+// markLocked has the next checkpoint write jp. It must be called with j.mu
+// held. A list, rather than a set of keys, spares a write a map update and
+// the checkpoint a lookup per push.
+func (j *PushJournal) markLocked(jp *journalPush) {
+	if !jp.dirty {
+		jp.dirty = true
+		j.dirty = append(j.dirty, jp)
+	}
 }
 
 type journalNote struct {
@@ -166,7 +177,6 @@ func OpenPushJournal(db *SQLite, prefix string, opts JournalOptions) (*PushJourn
 		opts:        opts,
 		pushes:      make(map[pushRef]*journalPush),
 		notes:       make(map[notificationRef]*journalNote),
-		dirtyPush:   make(map[pushRef]struct{}),
 		dirtyNotes:  make(map[notificationRef]bool),
 		prepared:    make(map[uint64]int64),
 		wake:        make(chan struct{}, 1),
@@ -295,9 +305,18 @@ func (j *PushJournal) replay(ctx context.Context, rec journalRecord) error {
 	switch rec.kind {
 	case journalPushKind:
 		ref := pushRef{rec.push.PI, rec.push.PushID}
-		j.pushes[ref] = &journalPush{p: rec.push, at: rowMaybe}
+		jp, ok := j.pushes[ref]
+		if ok {
+			// Read from SQLite, or replayed before: the record takes over
+			// in place, as the list of marked pushes may hold jp.
+			jp.p, jp.at = rec.push, rowMaybe
+			jp.version++
+		} else {
+			jp = &journalPush{p: rec.push, at: rowMaybe}
+			j.pushes[ref] = jp
+		}
 		j.stored.add(ref.pi, ref.pushID)
-		j.dirtyPush[ref] = struct{}{}
+		j.markLocked(jp)
 	case journalDeliveryKind:
 		u := rec.update
 		ref := pushRef{u.PI, u.PushID}
@@ -308,7 +327,7 @@ func (j *PushJournal) replay(ctx context.Context, rec journalRecord) error {
 		if u.Index < len(jp.p.Deliveries) {
 			setDelivery(&jp.p.Deliveries[u.Index], u.Delivery)
 			dropIfFinished(jp.p)
-			j.dirtyPush[ref] = struct{}{}
+			j.markLocked(jp)
 		}
 		if u.Notify != nil {
 			nref := notificationRef{ref, u.Notify.Index}
@@ -494,9 +513,10 @@ func (j *PushJournal) insertPush(p *Push, done func(error)) error {
 			j.mu.Unlock()
 			return err
 		}
-		j.pushes[ref] = &journalPush{p: c}
+		jp := &journalPush{p: c}
+		j.pushes[ref] = jp
 		j.stored.add(c.PI, c.PushID)
-		j.dirtyPush[ref] = struct{}{}
+		j.markLocked(jp)
 		j.appendLocked(func(b []byte) []byte { return appendJournalPush(b, c) }, done, false)
 		j.mu.Unlock()
 		return nil
@@ -561,7 +581,7 @@ func (j *PushJournal) updateDelivery(u DeliveryUpdate, done func(error)) error {
 	setDelivery(&jp.p.Deliveries[u.Index], u.Delivery)
 	dropIfFinished(jp.p)
 	jp.version++
-	j.dirtyPush[ref] = struct{}{}
+	j.markLocked(jp)
 	j.appendLocked(func(b []byte) []byte { return appendJournalDeliveryUpdate(b, &u) }, done, false)
 	return nil
 }
@@ -949,7 +969,8 @@ func (j *PushJournal) checkpointLoop() {
 // checkpointPush and checkpointNote are what a checkpoint writes.
 type checkpointPush struct {
 	ref     pushRef
-	p       Push // Deliveries copied; the byte slices never change once stored
+	jp      *journalPush
+	p       *Push // jp's if finished, else a copy with its own Deliveries
 	version uint64
 	at      pushRowAt
 	wrote   pushRowAt // set by the write
@@ -977,7 +998,7 @@ func (j *PushJournal) checkpoint(ctx context.Context, force bool) error {
 		j.mu.Unlock()
 		return err
 	}
-	if !force && len(j.dirtyPush) == 0 && len(j.dirtyNotes) == 0 && j.genBytes == 0 && len(j.files) <= 1 {
+	if !force && len(j.dirty) == 0 && len(j.dirtyNotes) == 0 && j.genBytes == 0 && len(j.files) <= 1 {
 		j.mu.Unlock()
 		return nil
 	}
@@ -1009,9 +1030,7 @@ func (j *PushJournal) checkpoint(ctx context.Context, force bool) error {
 	if err != nil {
 		j.mu.Lock()
 		for _, c := range pushes {
-			if _, ok := j.pushes[c.ref]; ok {
-				j.dirtyPush[c.ref] = struct{}{}
-			}
+			j.markLocked(c.jp) // none has left memory: only a checkpoint evicts
 		}
 		for _, c := range notes {
 			j.dirtyNotes[c.ref] = true
@@ -1031,12 +1050,11 @@ func (j *PushJournal) checkpoint(ctx context.Context, force bool) error {
 	})
 	evicted := false
 	for _, c := range pushes {
-		jp, ok := j.pushes[c.ref]
-		if !ok {
-			continue
-		}
+		// jp is still in memory: a push leaves it only here, and
+		// checkpoints take turns.
+		jp := c.jp
 		jp.at = c.wrote
-		if _, dirty := j.dirtyPush[c.ref]; !dirty && jp.version == c.version && pushFinished(jp.p) {
+		if !jp.dirty && jp.version == c.version && pushFinished(jp.p) {
 			delete(j.pushes, c.ref)
 			evicted = true
 		}
@@ -1068,13 +1086,22 @@ func (j *PushJournal) removeFiles(gens []uint64) error {
 // snapshotLocked takes what a checkpoint writes and clears the marks. It
 // must be called with j.mu held.
 func (j *PushJournal) snapshotLocked() ([]checkpointPush, []checkpointNote) {
-	pushes := make([]checkpointPush, 0, len(j.dirtyPush))
-	for ref := range j.dirtyPush {
-		jp := j.pushes[ref] // a marked push is never evicted
-		c := checkpointPush{ref: ref, p: *jp.p, version: jp.version, at: jp.at}
-		c.p.Deliveries = slices.Clone(jp.p.Deliveries)
-		pushes = append(pushes, c)
+	pushes := make([]checkpointPush, 0, len(j.dirty))
+	for _, jp := range j.dirty {
+		p := jp.p
+		if !pushFinished(p) {
+			// Writes change an open push while the checkpoint reads it: it
+			// gets a copy. A finished push no longer changes (a final
+			// delivery stays final; a replayed record replaces jp.p).
+			c := *p
+			c.Deliveries = slices.Clone(p.Deliveries)
+			p = &c
+		}
+		pushes = append(pushes, checkpointPush{ref: pushRef{p.PI, p.PushID}, jp: jp, p: p, version: jp.version, at: jp.at})
+		jp.dirty = false
 	}
+	clear(j.dirty) // the pointers, for the collector
+	j.dirty = j.dirty[:0]
 	notes := make([]checkpointNote, 0, len(j.dirtyNotes))
 	for ref, mayExist := range j.dirtyNotes {
 		if jn, ok := j.notes[ref]; ok {
@@ -1084,7 +1111,6 @@ func (j *PushJournal) snapshotLocked() ([]checkpointPush, []checkpointNote) {
 			notes = append(notes, checkpointNote{ref: ref})
 		}
 	}
-	clear(j.dirtyPush)
 	clear(j.dirtyNotes)
 	return pushes, notes
 }

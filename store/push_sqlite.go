@@ -430,7 +430,7 @@ func (w *finalRowsWritten) write(ctx context.Context, stmts []connStmt) error {
 // writeCheckpointPush writes c's push where it belongs and says where
 // that is. A ppg_push_final row is added to w.
 func writeCheckpointPush(ctx context.Context, stmts []connStmt, c *checkpointPush, w *finalRowsWritten) (pushRowAt, error) {
-	p := &c.p
+	p := c.p
 	open, doneAt := pushProgress(p.Deliveries)
 	switch {
 	case open > 0:
