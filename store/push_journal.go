@@ -482,24 +482,27 @@ func (j *PushJournal) insertPush(p *Push, done func(error)) error {
 			j.mu.Unlock()
 			return err
 		}
-		_, inMemory := j.pushes[ref]
-		maybe := j.stored.mayContain(c.PI, c.PushID)
-		evictions := j.evictions
-		j.mu.Unlock()
-		if inMemory {
+		if _, inMemory := j.pushes[ref]; inMemory {
+			j.mu.Unlock()
 			return duplicate()
 		}
-		if maybe {
-			stored, err := j.db.pushStored(context.Background(), c.PI, c.PushID)
-			if err != nil {
-				return fmt.Errorf("store: inserting %s: %w", pushName(c.PI, c.PushID), err)
-			}
-			if stored {
-				return duplicate()
-			}
+		if !j.stored.mayContain(c.PI, c.PushID) {
+			// In neither memory nor SQLite: taken at once.
+			j.insertLocked(ref, c, done)
+			j.mu.Unlock()
+			return nil
+		}
+		evictions := j.evictions
+		j.mu.Unlock()
+		stored, err := j.db.pushStored(context.Background(), c.PI, c.PushID)
+		if err != nil {
+			return fmt.Errorf("store: inserting %s: %w", pushName(c.PI, c.PushID), err)
+		}
+		if stored {
+			return duplicate()
 		}
 		j.mu.Lock()
-		if maybe && j.evictions != evictions {
+		if j.evictions != evictions {
 			// A checkpoint moved pushes from memory to SQLite while SQLite
 			// was read: the push may have been one of them. Look again.
 			j.mu.Unlock()
@@ -513,14 +516,20 @@ func (j *PushJournal) insertPush(p *Push, done func(error)) error {
 			j.mu.Unlock()
 			return err
 		}
-		jp := &journalPush{p: c}
-		j.pushes[ref] = jp
-		j.stored.add(c.PI, c.PushID)
-		j.markLocked(jp)
-		j.appendLocked(func(b []byte) []byte { return appendJournalPush(b, c) }, done, false)
+		j.insertLocked(ref, c, done)
 		j.mu.Unlock()
 		return nil
 	}
+}
+
+// insertLocked takes c, a push new to the store, with done to call once its
+// record is durable. It must be called with j.mu held.
+func (j *PushJournal) insertLocked(ref pushRef, c *Push, done func(error)) {
+	jp := &journalPush{p: c}
+	j.pushes[ref] = jp
+	j.stored.add(c.PI, c.PushID)
+	j.markLocked(jp)
+	j.appendLocked(func(b []byte) []byte { return appendJournalPush(b, c) }, done, false)
 }
 
 // UpdateDeliveryAsync implements PushStore as SQLite.UpdateDeliveryAsync
