@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/txpush/txpush/internal/ascii"
 )
 
 // DefaultRequestLimit is the body size ReadRequest accepts when it is given
@@ -252,7 +254,7 @@ func parsePlainContentType(v string) (mediaType, boundary string, ok bool) {
 			return "", "", false
 		}
 		for _, n := range names {
-			if asciiEqualFold(n, name) {
+			if ascii.EqualFold(n, name) {
 				return "", "", false
 			}
 		}
@@ -282,7 +284,7 @@ func parsePlainContentType(v string) (mediaType, boundary string, ok bool) {
 			}
 			value = v[valueAt:i]
 		}
-		if asciiEqualFold(name, "boundary") {
+		if ascii.EqualFold(name, "boundary") {
 			boundary = value
 		}
 	}
@@ -559,33 +561,11 @@ var commonHeaderKeys = [...]string{
 // without allocating for the common names.
 func canonicalHeaderKey(name []byte) string {
 	for _, k := range commonHeaderKeys {
-		if asciiEqualFold(name, k) {
+		if ascii.EqualFold(name, k) {
 			return k
 		}
 	}
 	return textproto.CanonicalMIMEHeaderKey(string(name))
-}
-
-// asciiEqualFold reports whether b and s are equal ignoring the case of
-// ASCII letters only (bytes.EqualFold would also match, say, the long s
-// with an s, where a header key must not).
-func asciiEqualFold[T string | []byte](b T, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // WriteRequest builds the HTTP body of a PAP request (or of a response

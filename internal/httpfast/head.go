@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"net/textproto"
+
+	"github.com/txpush/txpush/internal/ascii"
 )
 
 // requestHead is what the fast path takes from a request head.
@@ -117,9 +119,9 @@ func parseHead(b []byte, paths []string) (requestHead, int, headStatus) {
 			h.contentLength = n
 		case "Connection":
 			switch {
-			case asciiEqualFold(value, "close"):
+			case ascii.EqualFold(value, "close"):
 				h.close = true
-			case asciiEqualFold(value, "keep-alive"):
+			case ascii.EqualFold(value, "keep-alive"):
 			default:
 				return h, 0, headDeclined
 			}
@@ -231,21 +233,6 @@ func parseLength(b []byte) (int64, bool) {
 		n = n*10 + int64(c-'0')
 	}
 	return n, n <= maxContentLength
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // commonKeys are the field names PIs send, in canonical form, so that the
