@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,7 +26,8 @@ import (
 // connection; for the PPG, which posts a notification for every push, that
 // handing over cost more CPU than the rest of the post. It speaks HTTP and
 // HTTPS (certificates checked against the system's roots), with the answer
-// read by net/http's own response parser. It is safe for concurrent use.
+// read from the connection's buffer (net/http's parser for the unusual
+// ones). It is safe for concurrent use.
 type Client struct {
 	// Timeout bounds each exchange whose context has no earlier
 	// deadline; zero means a minute. A fixed bound spares the caller a
@@ -195,19 +195,7 @@ func (conn *conn) exchange(ctx context.Context, timeout time.Duration, u *url.UR
 	if _, err := conn.br.Peek(1); err != nil {
 		return 0, nil, false, fmt.Errorf("%w: %w", errNoAnswer, err)
 	}
-	resp, err := http.ReadResponse(conn.br, &http.Request{Method: http.MethodPost, URL: u})
-	if err != nil {
-		return 0, nil, false, err
-	}
-	answer, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	resp.Body.Close()
-	if err != nil {
-		return 0, nil, false, err
-	}
-	if int64(len(answer)) > limit {
-		return 0, nil, false, fmt.Errorf("HTTP %d: an answer longer than %d octets", resp.StatusCode, limit)
-	}
-	return resp.StatusCode, answer, !resp.Close, nil
+	return readAnswer(conn.br, u, limit)
 }
 
 // hostPort is u's host with the scheme's port when it names none.
