@@ -312,10 +312,28 @@ func (w *writer) qos(depth int, q *QualityOfService) {
 	w.empty()
 }
 
+// attrPlain marks the octets escape writes as they are: printable ASCII
+// but for the four that XML attribute text escapes.
+var attrPlain = func() (t [256]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = c != '&' && c != '<' && c != '>' && c != '"'
+	}
+	return t
+}()
+
 // escape appends s as attribute text. Tab, CR and LF are written as
 // character references, which survive attribute-value normalisation.
 func (w *writer) escape(field, s string) {
 	for i := 0; i < len(s); {
+		// A run of octets written as they are goes in one append.
+		j := i
+		for j < len(s) && attrPlain[s[j]] {
+			j++
+		}
+		w.b = append(w.b, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch c {

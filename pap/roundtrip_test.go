@@ -180,3 +180,29 @@ func TestEnvelopeRoundTripRandom(t *testing.T) {
 		}
 	}
 }
+
+// Attribute text: runs of plain octets as they are, the four markup
+// characters and the three white-space controls as references, UTF-8 kept,
+// other controls and invalid UTF-8 refused.
+func TestWriterEscape(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true},
+		{"plain text 123", "plain text 123", true},
+		{`a&b<c>d"e'f`, `a&amp;b&lt;c&gt;d&quot;e'f`, true},
+		{"\t\n\r", "&#x9;&#xA;&#xD;", true},
+		{"&&", "&amp;&amp;", true},
+		{"päivää €\x7f", "päivää €\x7f", true},
+		{"x\x01y", "", false},
+		{"x\xffy", "", false},
+		{"\uFFFE", "", false},
+	} {
+		w := writer{kind: KindPushMessage}
+		w.escape("field", c.in)
+		if ok := w.err == nil; ok != c.ok || ok && string(w.b) != c.want {
+			t.Errorf("escape(%q) = %q, error %v; want %q, ok %v", c.in, w.b, w.err, c.want, c.ok)
+		}
+	}
+}
