@@ -976,3 +976,106 @@ func TestJournalDropsDocumentsOfFinishedPush(t *testing.T) {
 		t.Errorf("after the checkpoint SQLite gives\n %+v\nwant what memory gave\n %+v", fromSQLite, got)
 	}
 }
+
+// The journal's own checkpoints leave an open push inserted in the last
+// youngFiles journal files to those files, which they keep: a push that
+// finishes within them reaches SQLite once, finished; one still open after
+// them is written open; a crash meanwhile loses nothing (the kept files are
+// replayed); Checkpoint writes every push.
+func TestJournalLeavesYoungOpenPushesToFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	prefix := filepath.Join(dir, "ppg.db-pushes")
+	j := openTestJournal(t, dir, JournalOptions{})
+	auto := func() {
+		t.Helper()
+		if err := j.checkpoint(ctx, false, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := func() int {
+		t.Helper()
+		gens, err := journalFiles(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(gens)
+	}
+	quick, slow, held := testPush("pi", "quick", 1, 1), testPush("pi", "slow", 2, 1), testPush("pi", "held", 3, 1)
+	for _, p := range []*Push{quick, slow, held} {
+		mustInsertPush(t, j, p)
+	}
+	auto()
+	if open, final := tableCounts(t, j.db); open != 0 || final != 0 {
+		t.Fatalf("after a checkpoint of three open pushes: %d open and %d final rows, want none", open, final)
+	}
+	if n := files(); n != 2 {
+		t.Errorf("%d journal files after the checkpoint, want the young pushes' and the new one", n)
+	}
+	mustUpdateDelivery(t, j, finalUpdate(quick, 0, DeliveryDelivered, epoch.Add(time.Minute), ""))
+	auto()
+	if _, at, err := j.db.getPush(ctx, quick.PI, quick.PushID); err != nil || at != rowFinal {
+		t.Errorf("the push finished after one checkpoint: in table %d, %v; want ppg_push_final", at, err)
+	}
+	if open, _ := tableCounts(t, j.db); open != 0 {
+		t.Errorf("%d open rows, want none: the other two are young", open)
+	}
+
+	// A crash now: the kept files give the young pushes back.
+	stopWithoutCheckpoint(j)
+	r, err := OpenPushJournal(j.db, prefix, JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []string
+	for _, p := range openPushes(t, r) {
+		open = append(open, p.PushID)
+	}
+	slices.Sort(open)
+	if !slices.Equal(open, []string{"held", "slow"}) {
+		t.Fatalf("open pushes after the crash: %v, want held and slow", open)
+	}
+	// Opening wrote them (open) and let the files go.
+	if n, _ := tableCounts(t, r.db); n != 2 {
+		t.Errorf("%d open rows after opening, want 2", n)
+	}
+	if n := files(); n != 1 {
+		t.Errorf("%d journal files after opening, want 1", n)
+	}
+
+	// Without a crash: a push still open when its file is no longer among
+	// the youngFiles newest a checkpoint covers is written open, and its
+	// files go.
+	j = r
+	late := testPush("pi", "late", 4, 1)
+	mustInsertPush(t, j, late)
+	for i := range youngFiles {
+		auto()
+		if _, _, err := j.db.getPush(ctx, late.PI, late.PushID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("checkpoint %d: the young push is in SQLite (%v)", i+1, err)
+		}
+		if n := files(); n != i+2 {
+			t.Errorf("checkpoint %d: %d journal files, want %d", i+1, n, i+2)
+		}
+	}
+	auto()
+	if _, at, err := j.db.getPush(ctx, late.PI, late.PushID); err != nil || at != rowOpen {
+		t.Errorf("after %d checkpoints: in table %d, %v; want ppg_push", youngFiles+1, at, err)
+	}
+	if n := files(); n != 1 {
+		t.Errorf("%d journal files, want 1", n)
+	}
+
+	// Checkpoint writes a young open push at once.
+	now := testPush("pi", "now", 5, 1)
+	mustInsertPush(t, j, now)
+	if err := j.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, at, err := j.db.getPush(ctx, now.PI, now.PushID); err != nil || at != rowOpen {
+		t.Errorf("after Checkpoint: in table %d, %v; want ppg_push", at, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
