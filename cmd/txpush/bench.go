@@ -591,6 +591,10 @@ func pollMetrics(ctx context.Context, metricsURL string, wait time.Duration, ok 
 		if err != nil {
 			return false
 		}
+		// Uncompressed: the daemon's CPU is what the run measures, and
+		// compressing its metrics page every 20 ms while a held run's
+		// outcomes come in cost it about 2 µs per push.
+		req.Header.Set("Accept-Encoding", "identity")
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
