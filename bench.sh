@@ -25,6 +25,7 @@ txpush() { echo "\$ txpush $*"; go run ./cmd/txpush "$@" | sed -n '/^throughput/
 txpush bench --pushes 20000
 txpush bench --pushes 20000 --notify=false
 txpush bench --pushes 20000 --hold 2s
+txpush bench --pushes 20000 --hold 2s --notify=false
 txpush bench --rate 1000 --duration 10s
 txpush bench --pushes 20000 --smsc txpush
 txpush bench --rate 1000 --duration 10s --smsc txpush
