@@ -20,7 +20,9 @@ import (
 // open lives in memory, every change is appended to a journal file that is
 // flushed to stable storage in groups before the change's done is called,
 // and a checkpoint now and then writes the changes of many pushes to SQLite
-// in one transaction and starts the journal afresh.
+// in one transaction and starts the journal afresh. (A checkpoint the
+// journal starts itself leaves pushes opened in the last few files to those
+// files: see youngFiles.)
 //
 // Why: most pushes are accepted, delivered and notified within a second or
 // two. Through the journal such a push costs three small appends (shared
@@ -110,7 +112,8 @@ type JournalOptions struct {
 	GroupDelay time.Duration
 	// CheckpointBytes starts a checkpoint once the current journal file has
 	// grown this large. It bounds the time a restart spends replaying and
-	// the memory the changed pushes take. 0 means 8 MiB.
+	// the memory the changed pushes take: a restart replays at most
+	// youngFiles+1 files of about this size. 0 means 8 MiB.
 	CheckpointBytes int64
 	// OnFlush, when set, is told after each flush of the journal how long
 	// it took and how many writes it made durable. It runs on the flusher
