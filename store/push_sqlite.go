@@ -377,15 +377,11 @@ type finalRowsWritten struct {
 	deliveries []byte              // the pending rows' deliveries columns, one after another
 	args       []driver.NamedValue // the pending rows' arguments
 	rows       int                 // rows pending
-	first      pushRef             // the first of them, for an error
 }
 
 // addRow adds p's ppg_push_final row, written when there are enough to
 // fill a statement or by write.
 func (w *finalRowsWritten) addRow(ctx context.Context, stmts []connStmt, p *Push, doneAt int64) error {
-	if w.rows == 0 {
-		w.first = pushRef{p.PI, p.PushID}
-	}
 	// The column is a slice of the buffer, which appending to for the next
 	// row may move but never changes: the slice stays as it was.
 	start := len(w.deliveries)
@@ -422,7 +418,9 @@ func (w *finalRowsWritten) write(ctx context.Context, stmts []connStmt) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("writing %d finished pushes from %s: %w", w.rows, pushName(w.first.pi, w.first.pushID), err)
+		// The first row's first arguments are its key.
+		pi, pushID := w.args[0].Value.(string), w.args[1].Value.(string)
+		return fmt.Errorf("writing %d finished pushes from %s: %w", w.rows, pushName(pi, pushID), err)
 	}
 	w.rows, w.args, w.deliveries = 0, w.args[:0], w.deliveries[:0]
 	return nil

@@ -23,3 +23,29 @@ func TestEqualFold(t *testing.T) {
 		}
 	}
 }
+
+func TestIsTokenAndFieldValue(t *testing.T) {
+	for _, c := range []struct {
+		b            string
+		token, value bool
+	}{
+		{"Content-Length", true, true},
+		{"x!#$%&'*+-.^_`|~9", true, true},
+		{"", false, true},
+		{"Bad Name", false, true},
+		{"a:b", false, true},
+		{"(x)", false, true},
+		{"tab\there", false, true},
+		{"del\x7f", false, false},
+		{"nul\x00", false, false},
+		{"crlf\r\n", false, false},
+		{"päivää", false, true},
+	} {
+		if got := IsToken([]byte(c.b)); got != c.token {
+			t.Errorf("IsToken(%q) = %v", c.b, got)
+		}
+		if got := IsFieldValue([]byte(c.b)); got != c.value {
+			t.Errorf("IsFieldValue(%q) = %v", c.b, got)
+		}
+	}
+}

@@ -86,11 +86,11 @@ func parseHead(b []byte, paths []string) (requestHead, int, headStatus) {
 			break
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) {
+		if colon <= 0 || !ascii.IsToken(line[:colon]) {
 			return h, 0, headDeclined // also a folded line, which starts with a space
 		}
 		value := bytes.Trim(line[colon+1:], " \t") // OWS
-		if !isFieldValue(value) {
+		if !ascii.IsFieldValue(value) {
 			return h, 0, headDeclined
 		}
 		f := headField{key: canonicalKey(line[:colon])}
@@ -172,11 +172,6 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 	return line[:len(line)-1], b[i+1:], true
 }
 
-// isToken reports whether b is an RFC 9110 token.
-func isToken(b []byte) bool { return len(b) > 0 && allIn(b, &tokenChar) }
-
-var tokenChar = alnumAnd("!#$%&'*+-.^_`|~")
-
 // isHost reports whether b has only characters a host and port may: those
 // of a registered name, an IPv6 literal's brackets and colons, and
 // percent-encodings (RFC 3986), which net/http's server checks too.
@@ -202,17 +197,6 @@ func alnumAnd(extra string) (t [256]bool) {
 func allIn(b []byte, set *[256]bool) bool {
 	for _, c := range b {
 		if !set[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// isFieldValue reports whether b, already trimmed, has no control
-// character but HTAB (RFC 9110 field-value, obs-text allowed).
-func isFieldValue(b []byte) bool {
-	for _, c := range b {
-		if (c < ' ' && c != '\t') || c == 0x7f {
 			return false
 		}
 	}

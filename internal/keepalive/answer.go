@@ -90,7 +90,7 @@ func parseAnswerHead(head []byte) (a answerHead, ok bool) {
 		}
 		a.status = a.status*10 + int(c-'0')
 	}
-	if a.status < 200 || a.status == http.StatusNoContent || a.status == http.StatusNotModified || !validText(line[12:]) {
+	if a.status < 200 || a.status == http.StatusNoContent || a.status == http.StatusNotModified || !ascii.IsFieldValue(line[12:]) {
 		return a, false // no body, or not a final answer: net/http knows
 	}
 	a.keep, a.length = true, -1
@@ -100,7 +100,7 @@ func parseAnswerHead(head []byte) (a answerHead, ok bool) {
 			break // the blank line
 		}
 		name, value, found := bytes.Cut(line, []byte(":"))
-		if !found || len(name) == 0 || !isToken(name) || !validText(value) {
+		if !found || !ascii.IsToken(name) || !ascii.IsFieldValue(value) {
 			return a, false // folded, malformed, or what net/http may refuse
 		}
 		value = bytes.Trim(value, " \t")
@@ -127,25 +127,4 @@ func parseAnswerHead(head []byte) (a answerHead, ok bool) {
 		}
 	}
 	return a, a.length >= 0
-}
-
-// isToken reports whether b is an HTTP token, as a header name must be.
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`()<>@,;:\"/[]?={}`), c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// validText reports whether b has no control octet but tab, as a status
-// line's reason and a header's value may not.
-func validText(b []byte) bool {
-	for _, c := range b {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }
