@@ -447,17 +447,33 @@ func signal(c chan struct{}) {
 }
 
 // awaitWrite starts a write that reports to done, unless ctx has ended,
-// and waits for its outcome: nil means durable.
+// and waits for its outcome: nil means durable. start either calls done
+// once, at once or later, or returns an error and never calls it.
 func awaitWrite(ctx context.Context, start func(done func(error)) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	result := make(chan error, 1)
-	if err := start(func(err error) { result <- err }); err != nil {
+	w := writeWaiters.Get().(*writeWaiter)
+	defer writeWaiters.Put(w)
+	if err := start(w.done); err != nil {
 		return err
 	}
-	return <-result
+	return <-w.result
 }
+
+// A writeWaiter is what awaitWrite waits on, kept for the next write once
+// its result is taken: a synchronous write then allocates no channel and
+// no callback (two of a push's allocations).
+type writeWaiter struct {
+	result chan error
+	done   func(error)
+}
+
+var writeWaiters = sync.Pool{New: func() any {
+	w := &writeWaiter{result: make(chan error, 1)}
+	w.done = func(err error) { w.result <- err }
+	return w
+}}
 
 // unusableLocked says why no write can be taken now, or nil.
 func (j *PushJournal) unusableLocked() error {
