@@ -376,7 +376,8 @@ func (p *PPG) accept(ctx context.Context, pi string, m *pap.PushMessage, req *pa
 // cannot be sent.
 func (p *PPG) compile(e *pap.Entity) ([]byte, pap.Code, string) {
 	c := content.Content{Type: e.ContentType(), Body: e.Body}
-	keys := make([]string, 0, len(e.Header))
+	var keysArray [8]string // on the stack for the usual few headers
+	keys := keysArray[:0]
 	for k := range e.Header {
 		if !strings.EqualFold(k, "Content-Type") {
 			keys = append(keys, k)

@@ -82,7 +82,15 @@ func (p *Push) ApplicationID() (id uint64, uri string, registered bool) {
 }
 
 // Marshal returns the encoded push.
-func (p *Push) Marshal() ([]byte, error) { return p.Append(nil) }
+func (p *Push) Marshal() ([]byte, error) {
+	// Sized for the usual push at once: TID, PDU type, headers' length,
+	// a content type with a parameter or two, the headers and the body.
+	n := 2 + 5 + 32 + len(p.Body)
+	for _, h := range p.Headers {
+		n += 2 + len(h.Name) + len(h.Value) + len(h.Raw)
+	}
+	return p.Append(make([]byte, 0, n))
+}
 
 // Append appends the encoded push to dst. On error dst is returned
 // unchanged in length.
