@@ -427,18 +427,6 @@ func TestDecodedPDUDoesNotAliasInput(t *testing.T) {
 	}
 }
 
-func TestAllocations(t *testing.T) {
-	b := benchSubmitSM(t)
-	p := mustUnmarshal(t, b)
-	buf := make([]byte, 0, 1024)
-	if n := testing.AllocsPerRun(100, func() { buf, _ = Append(buf[:0], p) }); n != 0 {
-		t.Errorf("Append into a buffer with room: %v allocations, want 0", n)
-	}
-	if n := testing.AllocsPerRun(100, func() { _, _ = Unmarshal(b, 0) }); n > 2 {
-		t.Errorf("Unmarshal: %v allocations, want at most 2", n)
-	}
-}
-
 func TestCheckTime(t *testing.T) {
 	valid := []string{
 		"261126124052000+", "240229000000012-", "991231235959948+", "000101000000000+",

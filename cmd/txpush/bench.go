@@ -175,6 +175,7 @@ type benchSummary struct {
 	AcceptRate spread        `json:"accepted_per_second"`
 	CPUPerPush []namedSpread `json:"cpu_per_push_us"` // by component, as the runs list them
 	P99Submit  spread        `json:"post_to_submit_p99_ms"`
+	HostRef    spread        `json:"host_reference_ns"`
 }
 
 // spread is the minimum, median and maximum of one figure over runs; the
@@ -210,6 +211,7 @@ func summarizeRuns(reps []*benchReport) benchSummary {
 		Runs:       len(reps),
 		AcceptRate: figure(func(r *benchReport) float64 { return r.AcceptRate }),
 		P99Submit:  figure(func(r *benchReport) float64 { return r.PostToSubmit.P99 }),
+		HostRef:    figure(func(r *benchReport) float64 { return r.HostReferenceNS }),
 	}
 	for i, c := range reps[0].Components {
 		sum.CPUPerPush = append(sum.CPUPerPush, namedSpread{c.Name, figure(func(r *benchReport) float64 {
@@ -234,6 +236,7 @@ func (s benchSummary) writeTable(w io.Writer) {
 	if s.P99Submit.Max > 0 {
 		line("POST → submit_sm p99 (ms)", s.P99Submit, "%10.2f")
 	}
+	line("host reference (ns)", s.HostRef, "%10.0f")
 }
 
 // check rejects settings that cannot make a run, and fills the default
@@ -280,6 +283,10 @@ type benchReport struct {
 	HoldMS      float64 `json:"hold_ms"`
 	TargetRate  float64 `json:"target_rate"`
 	Concurrency int     `json:"concurrency"`
+	// HostReferenceNS is how long the reference encoding took, the mean of
+	// its timings just before and just after the run (hostReference): the
+	// higher, the busier the shared host.
+	HostReferenceNS float64 `json:"host_reference_ns"`
 
 	Posted      int `json:"posted"`
 	Accepted    int `json:"accepted"`    // answered 1001
@@ -387,6 +394,7 @@ func (r *benchReport) writeTable(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%-20s %8d %10.2f %10.2f %10.2f %10.2f %10.2f\n", l.name, l.s.Count, l.s.Min, l.s.P50, l.s.P90, l.s.P99, l.s.Max)
 	}
+	fmt.Fprintf(w, "\nhost reference: a submit_sm encoded in %.0f ns, mean of before and after the run (the higher, the busier the host; docs/PERFORMANCE.md)\n", r.HostReferenceNS)
 	if r.Dir != "" {
 		fmt.Fprintf(w, "\nstores and logs kept in %s\n", r.Dir)
 	}
@@ -483,6 +491,11 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 		return nil, err
 	}
 
+	// Taken with the daemons up and idle, before their usage is read.
+	hostRef, err := hostReference(300 * time.Millisecond)
+	if err != nil {
+		return nil, err
+	}
 	procs := []*child{ppgProc}
 	if smscProc != nil {
 		procs = append(procs, smscProc)
@@ -528,6 +541,13 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 		}
 		rep.addComponent(p.name, before[i], after)
 	}
+	// The host's speed moves within a run's seconds: the mean of a timing
+	// on each side of it says more than either.
+	hostRefAfter, err := hostReference(300 * time.Millisecond)
+	if err != nil {
+		return nil, err
+	}
+	rep.HostReferenceNS = (hostRef + hostRefAfter) / 2
 	// The bench's own work (posting, taking notifications, the answering
 	// SMSC or the handsets and the tap) shares the machine: on two cores
 	// it bounds the throughput, so it is shown, apart from the components.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/txpush/txpush/internal/refpdu"
 	"github.com/txpush/txpush/pap"
 	"github.com/txpush/txpush/smpp"
 	"github.com/txpush/txpush/wap/content"
@@ -52,6 +53,9 @@ func TestBenchRunsThroughDaemons(t *testing.T) {
 	// clock ticks.
 	if c := rep.Components[0]; c.CPUSeconds <= 0 || c.CPUPerPushUS <= 0 {
 		t.Errorf("ppg CPU %v s, %v µs/push; want > 0", c.CPUSeconds, c.CPUPerPushUS)
+	}
+	if rep.HostReferenceNS <= 0 {
+		t.Errorf("host reference %v ns; want the time of an encoding", rep.HostReferenceNS)
 	}
 	for _, c := range rep.Components {
 		if c.CPUSeconds < 0 || c.PeakRSSKiB <= 0 || c.PeakRSSKiB < c.PeakRSSBeforeKiB {
@@ -552,5 +556,33 @@ func TestBenchRepeat(t *testing.T) {
 	}
 	if spreadOf([]float64{4, 1, 3, 2}) != (spread{1, 2.5, 4}) {
 		t.Errorf("spread of four runs %+v, want the mean of the middle two as the median", spreadOf([]float64{4, 1, 3, 2}))
+	}
+}
+
+// The host reference encodes the PDU smpp's BenchmarkAppendSubmitSM
+// encodes, and so takes as long as one of its iterations: well under the
+// tens of microseconds a loop of anything else would show.
+func TestHostReference(t *testing.T) {
+	pdu, err := refpdu.SubmitSM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := smpp.Unmarshal(pdu, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, ok := p.(*smpp.SubmitSM)
+	if !ok {
+		t.Fatalf("reference PDU decodes to %T", p)
+	}
+	if payload, _ := sm.TLVs.MessagePayload(); len(payload) != 200 || sm.DestinationAddr != "358401234567" {
+		t.Fatalf("reference PDU decodes to %+v", sm)
+	}
+	ns, err := hostReference(20 * time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns <= 0 || ns > 20000 {
+		t.Errorf("an encoding took %v ns; want between 0 and 20 µs", ns)
 	}
 }
