@@ -67,7 +67,7 @@ type Config struct {
 	// after a push (steps 11–14 of the design).
 	Fetch bool
 	// Proxy is the WAP gateway, as the URL of an HTTP proxy
-	// ("http://127.0.0.1:8080"); fetches go through it. "" fetches
+	// ("http://127.0.0.1:8081"); fetches go through it. "" fetches
 	// directly. Ignored when HTTPClient is set.
 	Proxy string
 	// HTTPClient, when set, makes the fetches instead of a client built

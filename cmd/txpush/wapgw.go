@@ -26,7 +26,8 @@ type wapgwSettings struct {
 
 func defaultWapgwSettings() wapgwSettings {
 	return wapgwSettings{
-		Listen:   "127.0.0.1:8080",
+		// Not the PPG's 8080: both run on one machine in the README.
+		Listen:   "127.0.0.1:8081",
 		Timeout:  wapgw.DefaultTimeout,
 		MaxBody:  wapgw.DefaultMaxBody,
 		LogLevel: "info",
