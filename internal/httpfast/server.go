@@ -20,6 +20,7 @@ package httpfast
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/txpush/txpush/internal/accept"
+	"github.com/txpush/txpush/internal/ascii"
 )
 
 // headBuffer is the read buffer of a connection, and so the largest request
@@ -60,9 +62,11 @@ type Server struct {
 	Fast map[string]http.Handler
 	// Fallback serves the connections the fast path hands over. Its
 	// Handler must serve Fast's paths too (a request to them in a form the
-	// fast path does not take goes there); its ReadHeaderTimeout and
-	// IdleTimeout apply to the fast path's connections as well, and its
-	// ErrorLog, if set, is where a handler's panic is reported.
+	// fast path does not take goes there); its ReadHeaderTimeout,
+	// ReadTimeout and IdleTimeout apply to the fast path's connections as
+	// well, as net/http applies them (ReadTimeout bounds a request's head
+	// and body together, from its first octet; a body read past it fails),
+	// and its ErrorLog, if set, is where a handler's panic is reported.
 	Fallback *http.Server
 
 	paths    []string // Fast's keys
@@ -270,8 +274,8 @@ func (c *conn) serve() {
 		if !c.srv.track(c, false) {
 			return
 		}
-		if fb.IdleTimeout > 0 {
-			c.c.SetReadDeadline(time.Now().Add(fb.IdleTimeout))
+		if idle := cmp.Or(fb.IdleTimeout, fb.ReadTimeout); idle > 0 { // as net/http
+			c.c.SetReadDeadline(time.Now().Add(idle))
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return
@@ -279,8 +283,19 @@ func (c *conn) serve() {
 		if !c.srv.track(c, true) {
 			return
 		}
-		if fb.ReadHeaderTimeout > 0 {
-			c.c.SetReadDeadline(time.Now().Add(fb.ReadHeaderTimeout))
+		// As net/http: the head's deadline, or the whole request's when no
+		// head timeout is set, counted from the request's first octet.
+		var bodyDeadline time.Time
+		if fb.ReadHeaderTimeout > 0 || fb.ReadTimeout > 0 {
+			start := time.Now()
+			if fb.ReadTimeout > 0 {
+				bodyDeadline = start.Add(fb.ReadTimeout)
+			}
+			if fb.ReadHeaderTimeout > 0 {
+				c.c.SetReadDeadline(start.Add(fb.ReadHeaderTimeout))
+			} else {
+				c.c.SetReadDeadline(bodyDeadline)
+			}
 		}
 		head, n, st := c.readHead()
 		switch st {
@@ -295,7 +310,7 @@ func (c *conn) serve() {
 			return
 		}
 		c.br.Discard(n)
-		c.c.SetReadDeadline(time.Time{})
+		c.c.SetReadDeadline(bodyDeadline) // none when zero
 		if !c.serveRequest(&head) {
 			return
 		}
@@ -368,7 +383,8 @@ func (c *conn) serveRequest(h *requestHead) bool {
 	w := &c.resp
 	w.reset()
 	c.srv.Fast[h.path].ServeHTTP(w, r)
-	keep := !h.close && !c.srv.isClosing()
+	// A handler may close the connection, as with net/http, by saying so.
+	keep := !h.close && !c.srv.isClosing() && !ascii.EqualFold(w.header.Get("Connection"), "close")
 	if body.left > 0 {
 		if body.left > maxDrain {
 			keep = false

@@ -48,7 +48,7 @@ func echo(side string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			http.Error(w, side+" "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")
@@ -296,6 +296,61 @@ func TestTimeouts(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the timeouts took %v", took)
+	}
+}
+
+// The Fallback server's ReadTimeout bounds a request's head and body
+// together on the fast path, as on net/http's: a body that stops coming
+// fails its handler's read once it passes, the handler answers, and the
+// connection closes. The same request sent chunked (net/http's) goes the
+// same way.
+func TestReadTimeoutStalledBody(t *testing.T) {
+	ts := startServer(t, nil, func(s *http.Server) { s.ReadTimeout = 200 * time.Millisecond })
+	for _, tc := range []struct {
+		name, req, side string // side: whose handler answers, in the error text
+	}{
+		{"fast", "POST /pap HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc", "fast"},
+		{"net/http", "POST /pap HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\na\r\nabc", "fallback"},
+	} {
+		c, br := ts.dial(t)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second)) // fail, not hang, without the timeout
+		start := time.Now()
+		resp, got := exchange(t, c, br, tc.req)
+		took := time.Since(start)
+		if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(got, tc.side+" ") || !strings.Contains(got, "timeout") || !resp.Close {
+			t.Errorf("%s: %d %q, Close %v; want the handler's 400 naming the timeout, and Connection: close", tc.name, resp.StatusCode, got, resp.Close)
+		}
+		if took < 200*time.Millisecond || took > 5*time.Second {
+			t.Errorf("%s: answered after %v; want after the 200 ms read timeout", tc.name, took)
+		}
+		if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Errorf("%s: after the answer %d octets, %v; want the connection closed", tc.name, n, err)
+		}
+	}
+	// A request that comes whole in time is served as ever, on a
+	// connection that stays open.
+	c, br := ts.dial(t)
+	for range 2 {
+		if resp, got := exchange(t, c, br, post("in time")); resp.StatusCode != http.StatusAccepted || resp.Close || !strings.HasPrefix(got, "fast") {
+			t.Fatalf("%d %q, Close %v", resp.StatusCode, got, resp.Close)
+		}
+	}
+}
+
+// A handler that sets Connection: close has the connection closed after
+// its answer, as net/http does.
+func TestHandlerClosesConnection(t *testing.T) {
+	closing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close")
+		w.Write([]byte("bye"))
+	})
+	ts := startServer(t, closing, nil)
+	c, br := ts.dial(t)
+	if resp, got := exchange(t, c, br, post("x")); got != "bye" || !resp.Close {
+		t.Errorf("answer %q, Close %v; want Connection: close", got, resp.Close)
+	}
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("after the answer: %d octets, %v; want the connection closed", n, err)
 	}
 }
 
