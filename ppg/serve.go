@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -78,7 +79,15 @@ func (p *PPG) replyBad(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	bad := pap.NewBadMessageResponse(err)
 	status := http.StatusBadRequest
-	if errors.Is(err, pap.ErrTooLarge) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The server's read timeout passed with the body still coming: the
+		// rest of it cannot be read, so the connection closes after this.
+		status = http.StatusRequestTimeout
+		bad.Code = pap.CodeBadRequest
+		bad.Desc = "the request body did not arrive within the PPG's read timeout"
+		bad.Fragment = ""
+		w.Header().Set("Connection", "close")
+	} else if errors.Is(err, pap.ErrTooLarge) {
 		status = http.StatusRequestEntityTooLarge
 		bad.Code = pap.CodeBadRequest
 		bad.Desc = fmt.Sprintf("request body larger than the %d octets this PPG accepts", p.cfg.MaxBody)

@@ -73,6 +73,7 @@ type ppgSettings struct {
 	MaxBody                 int64         `yaml:"max_body"`
 	Retention               time.Duration `yaml:"retention"`
 	HeaderTimeout           time.Duration `yaml:"header_timeout"`
+	ReadTimeout             time.Duration `yaml:"read_timeout"`
 	IdleTimeout             time.Duration `yaml:"idle_timeout"`
 	// PAPFastPath serves plain PAP posts without net/http's per-request
 	// machinery (internal/httpfast); not over HTTPS.
@@ -111,6 +112,7 @@ func defaultPPGSettings() ppgSettings {
 	s.MaxBody = ppg.DefaultMaxBody
 	s.Retention = ppg.DefaultRetention
 	s.HeaderTimeout = 10 * time.Second
+	s.ReadTimeout = 60 * time.Second
 	s.IdleTimeout = 60 * time.Second
 	s.PAPFastPath = true
 	s.Mode = "transaction"
@@ -145,6 +147,7 @@ func bindPPGFlags(fs *flag.FlagSet, s *ppgSettings) {
 	fs.Int64Var(&s.MaxBody, "max-body", s.MaxBody, "largest PAP request body in `octets`")
 	fs.DurationVar(&s.Retention, "retention", s.Retention, "how long a finished push stays in the store for status queries (its push-id stays used); negative keeps all")
 	fs.DurationVar(&s.HeaderTimeout, "header-timeout", s.HeaderTimeout, "time a PI has to send its request headers")
+	fs.DurationVar(&s.ReadTimeout, "read-timeout", s.ReadTimeout, "time a PI has to send a whole request, headers and body, from its first octet; a body still coming after it is answered 408 and the connection closed (0: no limit)")
 	fs.DurationVar(&s.IdleTimeout, "idle-timeout", s.IdleTimeout, "idle keep-alive connections are closed after")
 	fs.BoolVar(&s.PAPFastPath, "pap-fast-path", s.PAPFastPath, "answer plain HTTP/1.1 PAP posts (Content-Length bodies, keep-alive) on a fast path of our own and every other request with net/http; false: net/http for all. Not used with HTTPS")
 	fs.StringVar(&s.Mode, "mode", s.Mode, "transaction (one submit per push, the outcome in the response) or legacy (the PPG splits; store-and-forward with receipts, for SMSCs without transaction mode)")
@@ -248,6 +251,9 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	if set.StoreGroupDelay < 0 || set.StoreGroupDelay > time.Second {
 		return fmt.Errorf("--store-group-delay %v: want 0 to 1s", set.StoreGroupDelay)
 	}
+	if set.ReadTimeout < 0 || set.ReadTimeout > 0 && set.ReadTimeout < set.HeaderTimeout {
+		return fmt.Errorf("--read-timeout %v: want 0 (no limit) or at least --header-timeout (%v), since it counts the headers too", set.ReadTimeout, set.HeaderTimeout)
+	}
 	commitTimes := metrics.NewStoreCommitTimes()
 	responseTimes := metrics.NewSMPPResponseTimes("ppg_smpp")
 	db, err := store.OpenSQLite(set.Store, store.Options{OnCommit: commitTimes.Observe})
@@ -333,7 +339,7 @@ func servePPG(ctx context.Context, set ppgSettings, log *slog.Logger, stdout io.
 	mux.Handle("/wappush", gw)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("GET /status", gw.StatusHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: set.HeaderTimeout, IdleTimeout: set.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: set.HeaderTimeout, ReadTimeout: set.ReadTimeout, IdleTimeout: set.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	var papServer interface {
 		Serve(net.Listener) error
 		Shutdown(context.Context) error

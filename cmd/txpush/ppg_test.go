@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -160,5 +162,55 @@ func TestPPGDeviceProfiles(t *testing.T) {
 	pm, err := pap.ParseMessage(answer)
 	if pr, ok := pm.(*pap.PushResponse); err != nil || !ok || pr.Result.Code != pap.CodeCapabilitiesMismatch {
 		t.Errorf("push assuming another WapVersion: %s (%v)", answer, err)
+	}
+}
+
+// A PI whose request body stops coming is answered 408 with a PAP
+// badmessage-response once --read-timeout has passed since its first octet,
+// and its connection closed: on the fast path (Content-Length) and on
+// net/http's (chunked) alike. Without the limit the connection, and the
+// goroutine reading it, would wait for the rest for ever.
+func TestPPGReadTimeout(t *testing.T) {
+	dir := t.TempDir()
+	sc := startDaemon(t, "smsc", "--smpp", "127.0.0.1:0", "--store", filepath.Join(dir, "smsc.db"), "--log-level", "warn")
+	smscAddr := sc.waitLine(t, "smsc: SMPP on ")
+	pg := startDaemon(t, "ppg", "--pap", "127.0.0.1:0", "--smsc", smscAddr, "--store", filepath.Join(dir, "ppg.db"),
+		"--log-level", "warn", "--header-timeout", "200ms", "--read-timeout", "400ms")
+	papURL := strings.TrimSuffix(pg.waitLine(t, "ppg: PAP on "), " (and /wappush)")
+	addr := strings.TrimSuffix(strings.TrimPrefix(papURL, "http://"), "/pap")
+	for _, tc := range []struct{ name, head, part string }{
+		{"fast path", "POST /pap HTTP/1.1\r\nHost: ppg\r\nContent-Type: multipart/related; boundary=b\r\nContent-Length: 1000\r\n\r\n", "--b\r\n"},
+		{"net/http", "POST /pap HTTP/1.1\r\nHost: ppg\r\nContent-Type: multipart/related; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n", "3e8\r\n--b\r\n"},
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second)) // fail, not hang
+		start := time.Now()
+		if _, err := io.WriteString(c, tc.head+tc.part); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%s: no answer to a stalled body: %v\nppg:\n%s", tc.name, err, pg.logs())
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		took := time.Since(start)
+		m, err := pap.ParseMessage(answer)
+		bad, ok := m.(*pap.BadMessageResponse)
+		if resp.StatusCode != http.StatusRequestTimeout || err != nil || !ok || bad.Code != pap.CodeBadRequest ||
+			!strings.Contains(bad.Desc, "read timeout") || !resp.Close {
+			t.Errorf("%s: HTTP %d, Close %v, %v:\n%s\nwant 408, a badmessage-response 2000 naming the read timeout, Connection: close", tc.name, resp.StatusCode, resp.Close, err, answer)
+		}
+		if took < 400*time.Millisecond {
+			t.Errorf("%s: answered after %v, before the 400 ms read timeout", tc.name, took)
+		}
+		if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Errorf("%s: after the answer %d octets, %v; want the connection closed", tc.name, n, err)
+		}
 	}
 }
