@@ -198,7 +198,7 @@ func spreadOf(v []float64) spread {
 }
 
 // summarizeRuns gives the spread of the runs' throughput, CPU per push of
-// each component and p99 POST → submit_sm.
+// each component, p99 POST → submit_sm and host reference.
 func summarizeRuns(reps []*benchReport) benchSummary {
 	figure := func(f func(*benchReport) float64) spread {
 		var v []float64
@@ -492,7 +492,7 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	}
 
 	// Taken with the daemons up and idle, before their usage is read.
-	hostRef, err := hostReference(300 * time.Millisecond)
+	hostRef, err := hostReference(hostReferenceTime)
 	if err != nil {
 		return nil, err
 	}
@@ -543,7 +543,7 @@ func runBench(ctx context.Context, set benchSettings, launch launcher, logw io.W
 	}
 	// The host's speed moves within a run's seconds: the mean of a timing
 	// on each side of it says more than either.
-	hostRefAfter, err := hostReference(300 * time.Millisecond)
+	hostRefAfter, err := hostReference(hostReferenceTime)
 	if err != nil {
 		return nil, err
 	}

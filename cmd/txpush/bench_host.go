@@ -8,6 +8,10 @@ import (
 	"github.com/txpush/txpush/smpp"
 )
 
+// hostReferenceTime is how long the bench times the reference on each side
+// of a run.
+const hostReferenceTime = 300 * time.Millisecond
+
 // hostReference times a fixed piece of CPU work, encoding the submit_sm the
 // SMPP targets are stated for (refpdu's, which smpp's
 // BenchmarkAppendSubmitSM encodes) into a reused buffer, for about d, and

@@ -1,6 +1,9 @@
 package ascii
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestEqualFold(t *testing.T) {
 	for _, c := range []struct {
@@ -46,6 +49,32 @@ func TestIsTokenAndFieldValue(t *testing.T) {
 		}
 		if got := IsFieldValue([]byte(c.b)); got != c.value {
 			t.Errorf("IsFieldValue(%q) = %v", c.b, got)
+		}
+	}
+}
+
+func TestDecimal(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int64
+		want int64
+		ok   bool
+	}{
+		{"0", 10, 0, true},
+		{"007", 10, 7, true},
+		{"10", 10, 10, true},
+		{"11", 10, 0, false},
+		{"9223372036854775807", math.MaxInt64, math.MaxInt64, true},
+		{"9223372036854775808", math.MaxInt64, 0, false}, // would overflow
+		{"99999999999999999999", math.MaxInt64, 0, false},
+		{"", 10, 0, false},
+		{"-1", 10, 0, false},
+		{"+1", 10, 0, false},
+		{" 1", 10, 0, false},
+		{"1a", 10, 0, false},
+	} {
+		if n, ok := Decimal([]byte(c.in), c.max); n != c.want || ok != c.ok {
+			t.Errorf("Decimal(%q, %d) = %d, %v; want %d, %v", c.in, c.max, n, ok, c.want, c.ok)
 		}
 	}
 }

@@ -112,7 +112,7 @@ func parseHead(b []byte, paths []string) (requestHead, int, headStatus) {
 			continue
 		case "Content-Length":
 			lengths++
-			n, ok := parseLength(value)
+			n, ok := ascii.Decimal(value, maxContentLength)
 			if !ok {
 				return h, 0, headDeclined
 			}
@@ -175,49 +175,9 @@ func cutLine(b []byte) (line, rest []byte, ok bool) {
 // isHost reports whether b has only characters a host and port may: those
 // of a registered name, an IPv6 literal's brackets and colons, and
 // percent-encodings (RFC 3986), which net/http's server checks too.
-func isHost(b []byte) bool { return allIn(b, &hostChar) }
+func isHost(b []byte) bool { return hostChars.All(b) }
 
-var hostChar = alnumAnd("-._~%!$&'()*+,;=:[]")
-
-// alnumAnd is the set of ASCII letters and digits and the characters of
-// extra.
-func alnumAnd(extra string) (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range extra {
-		t[c] = true
-	}
-	return t
-}
-
-func allIn(b []byte, set *[256]bool) bool {
-	for _, c := range b {
-		if !set[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// parseLength parses a Content-Length: digits only, at most
-// maxContentLength.
-func parseLength(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 13 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, n <= maxContentLength
-}
+var hostChars = ascii.AlnumAnd("-._~%!$&'()*+,;=:[]")
 
 // commonKeys are the field names PIs send, in canonical form, so that the
 // usual ones take no allocation.

@@ -383,8 +383,14 @@ func (c *conn) serveRequest(h *requestHead) bool {
 	w := &c.resp
 	w.reset()
 	c.srv.Fast[h.path].ServeHTTP(w, r)
-	// A handler may close the connection, as with net/http, by saying so.
-	keep := !h.close && !c.srv.isClosing() && !ascii.EqualFold(w.header.Get("Connection"), "close")
+	// A handler may close the connection, as with net/http, by saying so
+	// (Header().Set keys it canonically: no Get, which would canonicalize
+	// the name again at every request).
+	closeAsked := false
+	if vs := w.header["Connection"]; len(vs) > 0 {
+		closeAsked = ascii.EqualFold(vs[0], "close")
+	}
+	keep := !h.close && !c.srv.isClosing() && !closeAsked
 	if body.left > 0 {
 		if body.left > maxDrain {
 			keep = false

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 
@@ -106,16 +107,11 @@ func parseAnswerHead(head []byte) (a answerHead, ok bool) {
 		value = bytes.Trim(value, " \t")
 		switch {
 		case ascii.EqualFold(name, "Content-Length"):
-			if a.length >= 0 || len(value) == 0 || len(value) > 18 {
+			n, ok := ascii.Decimal(value, math.MaxInt64)
+			if a.length >= 0 || !ok {
 				return a, false
 			}
-			a.length = 0
-			for _, c := range value {
-				if c < '0' || c > '9' {
-					return a, false
-				}
-				a.length = a.length*10 + int64(c-'0')
-			}
+			a.length = n
 		case ascii.EqualFold(name, "Transfer-Encoding"):
 			return a, false
 		case ascii.EqualFold(name, "Connection"):
